@@ -1,5 +1,22 @@
 """sknc: neuron campaign initialization for scikit-learn users."""
 
+from sknc._initializers import (
+    HeInit,
+    LSUVInit,
+    NeuronCampaign,
+    OrthogonalInit,
+    XavierInit,
+    get_initializer,
+)
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "HeInit",
+    "LSUVInit",
+    "NeuronCampaign",
+    "OrthogonalInit",
+    "XavierInit",
+    "get_initializer",
+    "__version__",
+]

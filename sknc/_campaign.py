@@ -1,0 +1,370 @@
+"""Pure math of the neuron campaign: candidate scoring and neuron selection.
+
+Everything here takes and returns tensors or arrays and holds no state: no
+skorch, no estimator. The layer-by-layer driver that walks a torch module
+lives in :mod:`sknc._driver`.
+
+Notation (``DESIGN.md`` §2): for one layer with fan-in ``d`` and fan-out
+``k``, candidates are the rows of ``W`` (m x d), the layer input on the
+scoring rows is ``H`` (n x d), responses are ``A = phi(H W^T + b0)``
+(n x m) and labels ``y`` take ``C`` values.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class ResponseStats:
+    """Per-class sufficient statistics of candidate responses.
+
+    Each chunk of rows is reduced exactly (two passes: class means, then
+    squared deviations from them) and merged into the running totals with
+    the pairwise update of Chan et al. (1979). A response that is constant
+    within a class thus gets a within-class spread of exactly 0, which the
+    one-pass ``E[a^2] - E[a]^2`` formula does not give.
+
+    Attributes
+    ----------
+    counts : torch.Tensor of shape (n_classes,), float64
+    means : torch.Tensor of shape (n_classes, n_candidates), float64
+        Per-class mean response.
+    m2 : torch.Tensor of shape (n_classes, n_candidates), float64
+        Per-class sums of squared deviations from the class mean.
+    """
+
+    counts: torch.Tensor
+    means: torch.Tensor
+    m2: torch.Tensor
+
+    @classmethod
+    def empty(cls, n_classes, n_candidates, device=None):
+        z = torch.zeros(n_classes, n_candidates, dtype=torch.float64, device=device)
+        return cls(
+            counts=torch.zeros(n_classes, dtype=torch.float64, device=device),
+            means=z,
+            m2=z.clone(),
+        )
+
+    def update(self, A, y):
+        """Add a chunk of responses ``A`` (rows x m) with class codes ``y``."""
+        onehot = torch.nn.functional.one_hot(y, self.counts.shape[0]).to(A.dtype)
+        n_b = onehot.sum(dim=0).to(torch.float64)[:, None]
+        mean_b = (onehot.T @ A) / n_b.clamp_min(1.0).to(A.dtype)
+        centered = A - mean_b[y]
+        m2_b = (onehot.T @ (centered * centered)).to(torch.float64)
+        mean_b = mean_b.to(torch.float64)
+        n_a = self.counts[:, None]
+        n = n_a + n_b
+        delta = mean_b - self.means
+        frac = n_b / n.clamp_min(1.0)
+        self.means += delta * frac
+        self.m2 += m2_b + delta * delta * n_a * frac
+        self.counts += n_b[:, 0]
+        return self
+
+    def class_moments(self):
+        """Return per-class means and population stds, each (C x m)."""
+        return self.means, (self.m2 / self.counts[:, None]).sqrt()
+
+    def overall_std(self):
+        """Return the population std of each candidate over all rows (m,)."""
+        n_c = self.counts[:, None]
+        n = self.counts.sum()
+        mean = (n_c * self.means).sum(dim=0) / n
+        m2 = self.m2.sum(dim=0) + (n_c * (self.means - mean) ** 2).sum(dim=0)
+        return (m2 / n).sqrt()
+
+
+def candidate_responses(H, W, *, activation=None, bias=0.0):
+    """Return ``A = phi(H W^T + b0)`` of shape (n_rows, n_candidates)."""
+    A = H @ W.T
+    if bias:
+        A += bias
+    if activation is not None:
+        A = activation(A)
+    return A
+
+
+def response_stats(H, W, y, n_classes, *, activation=None, bias=0.0, chunk_size=None):
+    """Stream the responses of candidates ``W`` on ``H`` into class statistics.
+
+    Parameters
+    ----------
+    H : torch.Tensor of shape (n_samples, fan_in)
+        Layer input on the scoring rows.
+    W : torch.Tensor of shape (n_candidates, fan_in)
+        Candidate neurons, one per row.
+    y : torch.Tensor of shape (n_samples,)
+        Integer class codes in ``[0, n_classes)``.
+    n_classes : int
+    activation : callable, default=None
+        Elementwise activation ``phi``; ``None`` is the identity.
+    bias : float, default=0.0
+        Bias constant ``b0`` of every candidate.
+    chunk_size : int, default=None
+        Rows per chunk; ``None`` is one block.
+
+    Returns
+    -------
+    stats : ResponseStats
+    """
+    n = H.shape[0]
+    chunk_size = n if chunk_size is None else int(chunk_size)
+    stats = ResponseStats.empty(n_classes, W.shape[0], device=W.device)
+    for start in range(0, n, chunk_size):
+        sl = slice(start, start + chunk_size)
+        A = candidate_responses(H[sl], W, activation=activation, bias=bias)
+        stats.update(A, y[sl])
+    return stats
+
+
+def _unit(v):
+    norm = torch.linalg.vector_norm(v)
+    return v / norm if norm > 0 else torch.zeros_like(v)
+
+
+def campaign_scores(stats, alpha):
+    """Score candidates by input-information and target-information criteria.
+
+    Parameters
+    ----------
+    stats : ResponseStats
+    alpha : float
+        Weight of the input criterion (IIM); ``1 - alpha`` weights the
+        target criterion (TIE).
+
+    Returns
+    -------
+    scores : dict of torch.Tensor of shape (n_candidates,), float64
+        ``"score"`` (the combined score), ``"input"`` (normalized IIM),
+        ``"target"`` (normalized TIE), ``"inter"`` and ``"intra"`` (the
+        raw between-class and mean within-class spreads), and
+        ``"class_means"`` of shape (n_classes, n_candidates).
+    """
+    class_means, class_stds = stats.class_moments()
+    s_in = _unit(stats.overall_std())
+    inter = class_means.std(dim=0, correction=0)
+    intra = class_stds.mean(dim=0)
+    s_tie = _unit(_unit(inter) - _unit(intra))
+    score = alpha * s_in + (1.0 - alpha) * s_tie
+    return {
+        "score": score,
+        "input": s_in,
+        "target": s_tie,
+        "inter": inter,
+        "intra": intra,
+        "class_means": class_means,
+    }
+
+
+def balanced_quota(group_sizes, k):
+    """Split ``k`` picks over groups as uniformly as their sizes allow.
+
+    Water-filling: every group gets the same number of picks unless it has
+    fewer candidates, in which case it gives all it has and the others
+    share the rest. A remainder that cannot be split evenly goes to the
+    largest groups (lower group index first among equals).
+
+    Parameters
+    ----------
+    group_sizes : array-like of int
+    k : int
+        Total picks, at most ``sum(group_sizes)``.
+
+    Returns
+    -------
+    quota : ndarray of int, same shape as ``group_sizes``
+
+    Examples
+    --------
+    >>> from sknc._campaign import balanced_quota
+    >>> balanced_quota([5, 1, 5], 7).tolist()
+    [3, 1, 3]
+    >>> balanced_quota([4, 4, 4], 10).tolist()
+    [4, 3, 3]
+    """
+    sizes = np.asarray(group_sizes, dtype=np.int64)
+    if k > sizes.sum():
+        raise ValueError(f"cannot pick k={k} from {int(sizes.sum())} candidates")
+    quota = np.zeros_like(sizes)
+    remaining = int(k)
+    while remaining > 0:
+        active = np.flatnonzero(quota < sizes)
+        share = remaining // len(active)
+        if share == 0:
+            # Fewer picks left than open groups: largest groups first.
+            spare = sizes[active] - quota[active]
+            order = active[np.argsort(-spare, kind="stable")]
+            quota[order[:remaining]] += 1
+            break
+        add = np.minimum(sizes[active] - quota[active], share)
+        quota[active] += add
+        remaining -= int(add.sum())
+    return quota
+
+
+def assign_groups(class_means):
+    """Assign each candidate to the class with its largest mean response."""
+    return torch.argmax(class_means, dim=0)
+
+
+def positive_scores(score):
+    """Map scores affinely onto ``[1, 2]`` (1 = worst, 2 = best candidate).
+
+    The greedy selection multiplies this by a residual ratio in ``[0, 1]``;
+    a positive, increasing map keeps the product increasing in both factors
+    (the reference code multiplies raw scores, so with negative scores it
+    prefers collinear neurons). A constant score maps to 1 everywhere.
+    """
+    lo, hi = score.min(), score.max()
+    span = hi - lo
+    if span <= 0:
+        return torch.ones_like(score)
+    return 1.0 + (score - lo) / span
+
+
+def select_neurons(
+    W, score, k, *, groups=None, class_balanced=True, orthogonal=True, tol=1e-6
+):
+    """Choose ``k`` distinct candidates, greedily, best and most orthogonal first.
+
+    Inside a group the next pick maximizes ``positive_scores(score) *
+    ||r_j|| / ||w_j||`` where ``r_j`` is the residual of ``w_j`` after
+    projecting out the neurons already chosen (modified Gram-Schmidt, in
+    float64). Groups pick in turn (round robin) up to their quota. When every
+    open candidate of a group has a residual ratio below ``tol`` (more picks
+    than dimensions), the pick falls back to the score alone. A candidate is
+    never chosen twice.
+
+    Parameters
+    ----------
+    W : torch.Tensor of shape (n_candidates, fan_in)
+    score : torch.Tensor of shape (n_candidates,)
+    k : int
+        Number of neurons to choose, ``k <= n_candidates``.
+    groups : torch.Tensor of shape (n_candidates,), default=None
+        Group (class) of each candidate; used when ``class_balanced``.
+    class_balanced : bool, default=True
+    orthogonal : bool, default=True
+        If False, the residual ratio is ignored: picks are the top scores.
+    tol : float, default=1e-6
+
+    Returns
+    -------
+    chosen : ndarray of int of shape (k,)
+        Candidate indices in pick order.
+    chosen_groups : ndarray of int of shape (k,)
+        Group of each pick (all zeros without class balancing).
+    """
+    m = W.shape[0]
+    if k > m:
+        raise ValueError(f"cannot choose k={k} neurons from {m} candidates")
+    score = score.detach().to("cpu", torch.float64)
+    if class_balanced and groups is not None:
+        group_of = groups.detach().to("cpu").numpy().astype(np.int64)
+    else:
+        group_of = np.zeros(m, dtype=np.int64)
+    n_groups = int(group_of.max()) + 1 if m else 0
+    sizes = np.bincount(group_of, minlength=n_groups)
+    quota = balanced_quota(sizes, k)
+
+    if not orthogonal:
+        chosen = []
+        for g in range(n_groups):
+            members = np.flatnonzero(group_of == g)
+            order = np.argsort(-score[members].numpy(), kind="stable")
+            chosen.extend(members[order[: quota[g]]].tolist())
+        chosen = np.asarray(chosen, dtype=np.int64)
+        # Report picks best-first, as the greedy path does.
+        chosen = chosen[np.argsort(-score[chosen].numpy(), kind="stable")]
+        return chosen, group_of[chosen]
+
+    pos = positive_scores(score)
+    R = W.detach().to("cpu", torch.float64).T.clone()  # (d, m) residuals
+    w_norm2 = (R * R).sum(dim=0)
+    r_norm2 = w_norm2.clone()
+    safe_w = torch.where(w_norm2 > 0, w_norm2, torch.ones_like(w_norm2))
+    available = torch.ones(m, dtype=torch.bool)
+    member_masks = [torch.from_numpy(group_of == g) for g in range(n_groups)]
+    taken = np.zeros(n_groups, dtype=np.int64)
+    chosen, chosen_groups = [], []
+    while len(chosen) < k:
+        for g in range(n_groups):
+            if taken[g] >= quota[g]:
+                continue
+            open_ = available & member_masks[g]
+            ratio = (r_norm2.clamp_min(0.0) / safe_w).sqrt()
+            ratio = torch.where(ratio > tol, ratio, torch.zeros_like(ratio))
+            key = torch.where(open_, pos * ratio, torch.full_like(pos, -1.0))
+            j = int(torch.argmax(key))
+            if key[j] <= 0:
+                # Residuals vanished (k > d or degenerate candidates).
+                j = int(torch.argmax(torch.where(open_, pos, torch.zeros_like(pos))))
+            else:
+                q = R[:, j] / r_norm2[j].sqrt()
+                proj = q @ R
+                R -= torch.outer(q, proj)
+                r_norm2 = (R * R).sum(dim=0)
+            available[j] = False
+            taken[g] += 1
+            chosen.append(j)
+            chosen_groups.append(g)
+            if len(chosen) == k:
+                break
+    return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_groups)
+
+
+def resolve_alpha(alpha, n_layers):
+    """Return one input-criterion weight per layer.
+
+    Parameters
+    ----------
+    alpha : float, sequence of float or "linear"
+        ``"linear"`` goes from 1.0 at the first layer to 0.0 at the output
+        layer (a single layer is the output layer: 0.0).
+    n_layers : int
+
+    Returns
+    -------
+    alphas : list of float
+
+    Examples
+    --------
+    >>> from sknc._campaign import resolve_alpha
+    >>> resolve_alpha("linear", 3)
+    [1.0, 0.5, 0.0]
+    """
+    if isinstance(alpha, str):
+        if alpha != "linear":
+            raise ValueError(
+                f"alpha must be a float in [0, 1], a sequence of them or 'linear'; "
+                f"got {alpha!r}"
+            )
+        if n_layers == 1:
+            return [0.0]
+        return [1.0 - i / (n_layers - 1) for i in range(n_layers)]
+    if np.ndim(alpha) == 0:
+        values = [float(alpha)] * n_layers
+    else:
+        values = [float(a) for a in alpha]
+        if len(values) != n_layers:
+            raise ValueError(
+                f"alpha has {len(values)} values but the module has {n_layers} "
+                f"layers to initialize; give one value per layer"
+            )
+    for a in values:
+        if not (0.0 <= a <= 1.0) or math.isnan(a):
+            raise ValueError(f"alpha values must lie in [0, 1]; got {a!r}")
+    return values
+
+
+def n_candidates(k, candidate_ratio, max_candidates):
+    """Return ``m = min(ceil(candidate_ratio * k), max_candidates)``, at least k."""
+    m = math.ceil(candidate_ratio * k)
+    if max_candidates is not None:
+        m = min(m, int(max_candidates))
+    return max(m, k)

@@ -1,0 +1,602 @@
+"""Initializers: the neuron campaign and the baselines it is compared with.
+
+All share one protocol, ``initializer.initialize(module, X=None, y=None)``:
+it overwrites the weights of the module's ``nn.Linear`` layers in place
+(so an optimizer built before still trains them), returns the initializer,
+and leaves torch's global random state untouched. On error the module's
+weights are left as they were.
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length
+from torch import nn
+
+from sknc._campaign import resolve_alpha
+from sknc._distributions import (
+    BASE_DISTRIBUTIONS,
+    get_distribution,
+    he_normal,
+    make_generator,
+    orthogonal,
+    xavier_normal,
+)
+from sknc._driver import layer_input, run_campaign, trace_layers
+
+
+def _draw_seed(random_state):
+    """Draw a torch seed from ``random_state`` (int, RandomState or None)."""
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def _as_tensor_X(X):
+    X = check_array(
+        X,
+        dtype=(np.float32, np.float64),
+        allow_nd=True,
+        ensure_all_finite=True,
+        input_name="X",
+    )
+    return torch.from_numpy(np.ascontiguousarray(X))
+
+
+def _linear_layers(module):
+    layers = [m for m in module.modules() if isinstance(m, nn.Linear)]
+    if not layers:
+        raise ValueError(
+            f"module {type(module).__name__} has no nn.Linear layer to initialize"
+        )
+    return layers
+
+
+class _ModuleState:
+    """Snapshot of a module's parameters and train flags, restored on error."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = [(p, p.detach().clone()) for p in module.parameters()]
+        self.training = [(m, m.training) for m in module.modules()]
+
+    def restore_params(self):
+        with torch.no_grad():
+            for p, saved in self.params:
+                p.copy_(saved)
+
+    def restore_modes(self):
+        for m, flag in self.training:
+            m.training = flag
+
+
+class BaseInitializer(BaseEstimator):
+    """Base class of sknc initializers (not for direct use).
+
+    Subclasses implement ``_initialize(module, X, y, generator, rng)``;
+    :meth:`initialize` wraps it with validation, a local random generator,
+    eval mode, and a rollback of the weights if anything fails.
+    """
+
+    _parameter_constraints: dict = {"random_state": ["random_state"]}
+    _requires_data = False
+
+    def initialize(self, module, X=None, y=None):
+        """Initialize the layers of ``module`` in place.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            A module with ``nn.Linear`` layers.
+        X : array-like of shape (n_samples, ...), default=None
+            Rows the module accepts; needed by data-dependent initializers.
+        y : array-like of shape (n_samples,), default=None
+            Class labels; needed by the neuron campaign.
+
+        Returns
+        -------
+        self : object
+            The initializer, with its fitted attributes set.
+        """
+        self._validate_params()
+        if not isinstance(module, nn.Module):
+            raise TypeError(
+                f"module must be a torch.nn.Module; got {type(module).__name__}"
+            )
+        _linear_layers(module)
+        if self._requires_data and X is None:
+            raise ValueError(f"{type(self).__name__} needs the training rows X")
+        X_t = None if X is None else _as_tensor_X(X)
+        state = _ModuleState(module)
+        module.eval()
+        t0 = time.perf_counter()
+        try:
+            rng = check_random_state(self.random_state)
+            generator = make_generator(_draw_seed(rng))
+            self._initialize(module, X_t, y, generator, rng)
+        except BaseException:
+            state.restore_params()
+            raise
+        finally:
+            state.restore_modes()
+        self.init_time_ = time.perf_counter() - t0
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+class _DrawInit(BaseInitializer):
+    """Data-free initializers: draw each Linear layer from a distribution."""
+
+    _parameter_constraints: dict = {
+        **BaseInitializer._parameter_constraints,
+        "bias": [Real],
+    }
+
+    def _draw(self, n, fan_in, fan_out, generator):
+        raise NotImplementedError
+
+    def _initialize(self, module, X, y, generator, rng):
+        for layer in _linear_layers(module):
+            fan_out, fan_in = layer.weight.shape
+            w = self._draw(fan_out, fan_in, fan_out, generator)
+            with torch.no_grad():
+                layer.weight.copy_(w)
+                if layer.bias is not None:
+                    layer.bias.fill_(self.bias)
+
+
+class HeInit(_DrawInit):
+    """He (Kaiming) normal initialization: weights ~ N(0, 2 / fan_in).
+
+    Parameters
+    ----------
+    bias : float, default=0.0
+        Constant written into every bias.
+    random_state : int, RandomState instance or None, default=None
+        Seeds a local generator; torch's global random state is untouched.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknc import HeInit
+    >>> net = torch.nn.Sequential(torch.nn.Linear(400, 300), torch.nn.ReLU())
+    >>> _ = HeInit(random_state=0).initialize(net)
+    >>> round(float(net[0].weight.detach().std()) ** 2 * 400, 1)
+    2.0
+    """
+
+    def __init__(self, *, bias=0.0, random_state=None):
+        self.bias = bias
+        self.random_state = random_state
+
+    def _draw(self, n, fan_in, fan_out, generator):
+        return he_normal(n, fan_in, fan_out, generator)
+
+
+class XavierInit(_DrawInit):
+    """Glorot (Xavier) normal initialization: N(0, 2 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    bias : float, default=0.0
+        Constant written into every bias.
+    random_state : int, RandomState instance or None, default=None
+        Seeds a local generator; torch's global random state is untouched.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknc import XavierInit
+    >>> net = torch.nn.Linear(300, 100)
+    >>> _ = XavierInit(random_state=0).initialize(net)
+    >>> round(float(net.weight.detach().std()) ** 2 * 400, 1)
+    2.0
+    """
+
+    def __init__(self, *, bias=0.0, random_state=None):
+        self.bias = bias
+        self.random_state = random_state
+
+    def _draw(self, n, fan_in, fan_out, generator):
+        return xavier_normal(n, fan_in, fan_out, generator)
+
+
+class OrthogonalInit(_DrawInit):
+    """Orthogonal initialization (Saxe et al. 2014), rows orthonormal times gain.
+
+    Parameters
+    ----------
+    gain : float, default=1.0
+        Scale of the orthonormal rows (``torch.nn.init.orthogonal_``'s gain).
+    bias : float, default=0.0
+        Constant written into every bias.
+    random_state : int, RandomState instance or None, default=None
+        Seeds a local generator; torch's global random state is untouched.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknc import OrthogonalInit
+    >>> net = torch.nn.Linear(8, 4)
+    >>> _ = OrthogonalInit(random_state=0).initialize(net)
+    >>> w = net.weight.detach()
+    >>> torch.allclose(w @ w.T, torch.eye(4), atol=1e-6)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_DrawInit._parameter_constraints,
+        "gain": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, *, gain=1.0, bias=0.0, random_state=None):
+        self.gain = gain
+        self.bias = bias
+        self.random_state = random_state
+
+    def _draw(self, n, fan_in, fan_out, generator):
+        return orthogonal(n, fan_in, fan_out, generator, gain=self.gain)
+
+
+class LSUVInit(BaseInitializer):
+    """Layer-sequential unit-variance initialization (Mishkin & Matas 2016).
+
+    Orthogonal weights first, then, layer after layer in forward order, the
+    weights are scaled until the layer's output (before its activation) has
+    standard deviation ``target_std`` on the data, within ``tol``.
+
+    Parameters
+    ----------
+    target_std : float, default=1.0
+        Wanted standard deviation of each layer's output.
+    tol : float, default=0.1
+        Accepted absolute deviation from ``target_std``.
+    max_iter : int, default=10
+        Rescaling rounds per layer.
+    n_samples : int, default=1024
+        Rows used to measure the output variance (a random subset);
+        ``None`` uses all rows.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the orthogonal draws and the row subset.
+
+    Attributes
+    ----------
+    scales_ : list of float
+        Total scale applied to each layer after the orthogonal draw.
+
+    Notes
+    -----
+    The maintained ``lsuv`` package on PyPI keeps its state in a module
+    global, prints by default and draws from torch's global random state;
+    this reimplementation of the same procedure keeps all state local, so it
+    is safe in joblib threads and reproducible from ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from sknc import LSUVInit
+    >>> net = torch.nn.Sequential(torch.nn.Linear(20, 50), torch.nn.ReLU(),
+    ...                           torch.nn.Linear(50, 3))
+    >>> X = np.random.RandomState(0).rand(200, 20).astype(np.float32)
+    >>> _ = LSUVInit(random_state=0).initialize(net, X)
+    >>> abs(float(net[0](torch.from_numpy(X)).detach().std()) - 1.0) <= 0.1
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseInitializer._parameter_constraints,
+        "target_std": [Interval(Real, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+    }
+    _requires_data = True
+
+    def __init__(
+        self, *, target_std=1.0, tol=0.1, max_iter=10, n_samples=1024, random_state=None
+    ):
+        self.target_std = target_std
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_samples = n_samples
+        self.random_state = random_state
+
+    def _initialize(self, module, X, y, generator, rng):
+        if self.n_samples is not None and X.shape[0] > self.n_samples:
+            idx = torch.randperm(X.shape[0], generator=generator)[: self.n_samples]
+            X = X[idx.sort().values]
+        dtype = next(module.parameters()).dtype
+        device = next(module.parameters()).device
+        X = X.to(device=device, dtype=dtype)
+        specs = trace_layers(module, X[:2])
+        self.scales_ = []
+        for spec in specs:
+            layer = spec.layer
+            fan_out, fan_in = layer.weight.shape
+            w = orthogonal(fan_out, fan_in, fan_out, generator)
+            with torch.no_grad():
+                layer.weight.copy_(w)
+                if layer.bias is not None:
+                    layer.bias.zero_()
+            total = 1.0
+            for _ in range(self.max_iter):
+                H = layer_input(module, layer, X)
+                with torch.no_grad():
+                    std = float(layer(H).std())
+                if abs(std - self.target_std) <= self.tol or std == 0:
+                    break
+                with torch.no_grad():
+                    layer.weight.mul_(self.target_std / std)
+                total *= self.target_std / std
+            self.scales_.append(total)
+
+
+class NeuronCampaign(BaseInitializer):
+    """Neuron campaign initialization (Mao et al., CIKM 2021).
+
+    For each ``nn.Linear`` layer in forward order, draw many candidate
+    neurons from a base distribution, score their responses on the data
+    (keep input information: spread of the responses; enhance target
+    information: class means apart, classes tight), and keep the best,
+    mutually orthogonal ones. The next layer is scored on the outputs of the
+    layers already chosen. See the user guide for the formulas.
+
+    Parameters
+    ----------
+    alpha : float, sequence of float or "linear", default="linear"
+        Weight of the input criterion in each layer's score (``1 - alpha``
+        weights the target criterion). A float applies to every layer, a
+        sequence gives one value per Linear layer (output layer included),
+        ``"linear"`` falls from 1.0 at the first layer to 0.0 at the output.
+    candidate_ratio : float, default=10.0
+        Candidates drawn per neuron of a layer (at least 1).
+    max_candidates : int, default=4096
+        Cap on the candidates of one layer; must be at least the layer's
+        number of neurons.
+    base_init : {"he", "xavier", "orthogonal"} or callable, default="he"
+        Distribution of the candidates, with the layer's real fans. A
+        callable ``draw(n, fan_in, fan_out, generator)`` returns an
+        ``(n, fan_in)`` tensor.
+    n_samples : int or None, default=10000
+        Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
+    class_balanced : bool, default=True
+        Share each layer's neurons over the classes (a candidate belongs to
+        the class of its largest mean response).
+    orthogonal : bool, default=True
+        Prefer candidates orthogonal to the ones already chosen.
+    rescale : {None, "norm", "lsuv"}, default=None
+        ``"norm"`` scales each chosen neuron to the candidates' RMS norm;
+        ``"lsuv"`` scales the layer so its output has unit variance.
+    bias : float, default=0.0
+        Bias of every candidate while scoring, and of the written layer.
+    batch_size : int, default=2048
+        Rows per chunk: peak memory grows with ``batch_size x candidates``,
+        not with the number of rows.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the candidates and the row subset. The same seed gives
+        bit-identical weights; torch's global random state is untouched.
+    device : str, torch.device or None, default=None
+        Where to score; ``None`` uses the module's device.
+
+    Attributes
+    ----------
+    alpha_ : list of float
+        The input-criterion weight used for each layer.
+    report_ : list of dict
+        One dict per layer: ``layer`` (name), ``fan_in``, ``fan_out``,
+        ``activation``, ``alpha``, ``n_candidates``, ``n_rows``, ``chosen``
+        (candidate indices, in row order), ``chosen_classes``, ``scores``,
+        ``input_scores`` and ``target_scores`` (of every candidate) and
+        ``time`` (seconds).
+    classes_ : ndarray
+        Class labels seen in ``y``.
+    init_time_ : float
+        Seconds taken by :meth:`initialize`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_digits
+    >>> from sknc import NeuronCampaign
+    >>> X, y = load_digits(return_X_y=True)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(),
+    ...                           torch.nn.Linear(32, 10))
+    >>> nc = NeuronCampaign(random_state=0).initialize(net, X / 16, y)
+    >>> [(r["layer"], r["n_candidates"], r["alpha"]) for r in nc.report_]
+    [('0', 320, 1.0), ('2', 100, 0.0)]
+    """
+
+    _parameter_constraints: dict = {
+        **BaseInitializer._parameter_constraints,
+        "alpha": [
+            Interval(Real, 0, 1, closed="both"),
+            StrOptions({"linear"}),
+            "array-like",
+        ],
+        "candidate_ratio": [Interval(Real, 1, None, closed="left")],
+        "max_candidates": [Interval(Integral, 1, None, closed="left")],
+        "base_init": [StrOptions(set(BASE_DISTRIBUTIONS)), callable],
+        "n_samples": [Interval(Integral, 2, None, closed="left"), None],
+        "class_balanced": ["boolean"],
+        "orthogonal": ["boolean"],
+        "rescale": [Options(object, {None, "norm", "lsuv"})],
+        "bias": [Real],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device, None],
+    }
+    _requires_data = True
+
+    def __init__(
+        self,
+        *,
+        alpha="linear",
+        candidate_ratio=10.0,
+        max_candidates=4096,
+        base_init="he",
+        n_samples=10000,
+        class_balanced=True,
+        orthogonal=True,
+        rescale=None,
+        bias=0.0,
+        batch_size=2048,
+        random_state=None,
+        device=None,
+    ):
+        self.alpha = alpha
+        self.candidate_ratio = candidate_ratio
+        self.max_candidates = max_candidates
+        self.base_init = base_init
+        self.n_samples = n_samples
+        self.class_balanced = class_balanced
+        self.orthogonal = orthogonal
+        self.rescale = rescale
+        self.bias = bias
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.device = device
+
+    def _scoring_rows(self, X, y, rng):
+        """Encode labels and draw the stratified scoring subset."""
+        if y is None:
+            raise ValueError("NeuronCampaign needs the class labels y")
+        y = np.asarray(y)
+        if y.ndim != 1:
+            y = np.ravel(y) if y.ndim == 2 and y.shape[1] == 1 else y
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D; got shape {y.shape}")
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        codes = encoder.transform(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                "NeuronCampaign needs at least 2 classes in y; "
+                f"got only {encoder.classes_.tolist()}"
+            )
+        idx = np.arange(len(codes))
+        if self.n_samples is not None and self.n_samples < len(codes):
+            if self.n_samples < len(encoder.classes_):
+                raise ValueError(
+                    f"n_samples={self.n_samples} is smaller than the number of "
+                    f"classes ({len(encoder.classes_)})"
+                )
+            idx, _ = train_test_split(
+                idx, train_size=self.n_samples, stratify=codes, random_state=rng
+            )
+            idx = np.sort(idx)
+        counts = np.bincount(codes[idx], minlength=len(encoder.classes_))
+        if counts.min() < 2:
+            bad = encoder.classes_[np.argmin(counts)]
+            raise ValueError(
+                f"each class needs at least 2 scoring rows; class {bad!r} has "
+                f"{counts.min()} (raise n_samples or give more rows)"
+            )
+        return encoder.classes_, idx, torch.from_numpy(codes[idx].astype(np.int64))
+
+    def _initialize(self, module, X, y, generator, rng):
+        classes, idx, codes = self._scoring_rows(X, y, rng)
+        X = X[torch.from_numpy(idx)]
+        home = next(module.parameters()).device
+        device = home if self.device is None else torch.device(self.device)
+        module.to(device)
+        try:
+            self._campaign(module, X, codes, classes, generator, device)
+        finally:
+            module.to(home)
+
+    def _campaign(self, module, X, codes, classes, generator, device):
+        dtype = next(module.parameters()).dtype
+        try:
+            specs = trace_layers(module, X[:2].to(device=device, dtype=dtype))
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                f"X with rows of shape {tuple(X.shape[1:])} cannot be fed to the "
+                f"module: {exc}"
+            ) from exc
+        if not specs:
+            raise ValueError("the module calls no nn.Linear layer in forward")
+        alphas = resolve_alpha(self.alpha, len(specs))
+        for spec in specs:
+            k = spec.layer.out_features
+            if self.max_candidates < k:
+                raise ValueError(
+                    f"max_candidates={self.max_candidates} is smaller than the "
+                    f"{k} neurons of layer {spec.name!r}; each layer needs at "
+                    "least as many candidates as neurons"
+                )
+        self.report_ = run_campaign(
+            module,
+            X,
+            codes,
+            len(classes),
+            specs,
+            alphas,
+            candidate_ratio=self.candidate_ratio,
+            max_candidates=self.max_candidates,
+            draw=get_distribution(self.base_init),
+            generator=generator,
+            class_balanced=self.class_balanced,
+            orthogonal=self.orthogonal,
+            rescale=self.rescale,
+            bias=self.bias,
+            chunk_size=self.batch_size,
+        )
+        self.alpha_ = alphas
+        self.classes_ = classes
+
+
+INITIALIZERS = {
+    "he": HeInit,
+    "xavier": XavierInit,
+    "orthogonal": OrthogonalInit,
+    "lsuv": LSUVInit,
+    "campaign": NeuronCampaign,
+}
+
+
+def get_initializer(initializer, random_state=None):
+    """Return an initializer object from a name or an initializer object.
+
+    Parameters
+    ----------
+    initializer : str or initializer object
+        One of ``"he"``, ``"xavier"``, ``"orthogonal"``, ``"lsuv"``,
+        ``"campaign"``, or an object with an ``initialize`` method.
+    random_state : int, RandomState instance or None, default=None
+        Used for a name; an object keeps its own.
+
+    Returns
+    -------
+    initializer : object
+
+    Examples
+    --------
+    >>> from sknc import get_initializer
+    >>> get_initializer("he", random_state=0)
+    HeInit(random_state=0)
+    """
+    if isinstance(initializer, str):
+        try:
+            cls = INITIALIZERS[initializer]
+        except KeyError:
+            raise ValueError(
+                f"unknown initializer {initializer!r}; expected one of "
+                f"{sorted(INITIALIZERS)} or an object with an initialize method"
+            ) from None
+        return cls(random_state=random_state)
+    if not hasattr(initializer, "initialize"):
+        raise TypeError(
+            "initializer must be a name or an object with an initialize(module, "
+            f"X, y) method; got {type(initializer).__name__}"
+        )
+    return initializer

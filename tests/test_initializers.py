@@ -1,0 +1,396 @@
+"""Tests of the initializers (sknc._initializers)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from torch import nn
+
+from sknc import (
+    HeInit,
+    LSUVInit,
+    NeuronCampaign,
+    OrthogonalInit,
+    XavierInit,
+    get_initializer,
+)
+
+
+def _mlp(sizes=(64, 32, 16, 10), act=nn.ReLU):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+def _weights(net):
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def _same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+def test_campaign_streaming_same_selection_as_one_block(digits):
+    """Check that chunked scoring picks the same neurons as one block."""
+    X, y = digits
+    picks = []
+    for batch_size in (len(X), 97):
+        net = _mlp()
+        nc = NeuronCampaign(batch_size=batch_size, random_state=0)
+        nc.initialize(net, X, y)
+        picks.append([r["chosen"].tolist() for r in nc.report_])
+    assert picks[0] == picks[1]
+
+
+def test_campaign_without_orthogonality_picks_top_scores(digits):
+    """Check that orthogonal=False, class_balanced=False keeps the top-k scores."""
+    X, y = digits
+    nc = NeuronCampaign(orthogonal=False, class_balanced=False, random_state=0)
+    net = _mlp()
+    nc.initialize(net, X, y)
+    for r in nc.report_[:-1]:
+        top = np.argsort(-r["scores"], kind="stable")[: r["fan_out"]]
+        assert sorted(r["chosen"].tolist()) == sorted(top.tolist())
+
+
+@pytest.mark.parametrize("class_balanced", [True, False])
+def test_campaign_target_only_picks_distinct_independent_neurons(
+    digits, class_balanced
+):
+    """Check that a target-only campaign (negative scores) picks k distinct,
+    linearly independent neurons (the reference code re-picks neurons)."""
+    X, y = digits
+    net = _mlp((64, 48, 10))
+    nc = NeuronCampaign(alpha=0.0, class_balanced=class_balanced, random_state=0)
+    nc.initialize(net, X, y)
+    first = nc.report_[0]
+    assert (first["scores"] < 0).any()
+    assert len(set(first["chosen"].tolist())) == 48
+    assert torch.linalg.matrix_rank(net[0].weight.detach().double()) == 48
+
+
+def test_campaign_candidates_use_real_fan_in(digits):
+    """Check that candidates are He-normal with the layer's fan-in d,
+    std sqrt(2/d), not sqrt(2/m) as in the reference code."""
+    X, y = digits
+    net = nn.Sequential(nn.Linear(64, 200), nn.ReLU(), nn.Linear(200, 10))
+    # candidate_ratio=1 keeps every candidate: the layer is the draw itself.
+    NeuronCampaign(candidate_ratio=1.0, random_state=0).initialize(net, X, y)
+    std = float(net[0].weight.detach().std())
+    # 12 800 normal draws: the std estimate has relative sd ~ 0.6%; allow 3%.
+    assert std == pytest.approx(math.sqrt(2 / 64), rel=0.03)
+    std_out = float(net[2].weight.detach().std())
+    assert std_out == pytest.approx(math.sqrt(2 / 200), rel=0.1)
+
+
+def test_campaign_alpha_linear_schedule(digits):
+    """Check that alpha='linear' goes from 1 at the first to 0 at the output."""
+    X, y = digits
+    nc = NeuronCampaign(random_state=0).initialize(_mlp((64, 30, 20, 20, 10)), X, y)
+    assert nc.alpha_ == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0], abs=1e-15)
+    assert [r["alpha"] for r in nc.report_] == nc.alpha_
+
+
+@pytest.mark.parametrize(
+    "alpha, match",
+    [
+        ([0.5, 0.5], "alpha has 2 values but the module has 3"),
+        ([0.5, 0.5, 2.0], r"must lie in \[0, 1\]; got 2.0"),
+        (1.5, "'alpha' parameter"),
+        (-0.1, "'alpha' parameter"),
+        ("cubic", "'alpha' parameter"),
+    ],
+)
+def test_campaign_bad_alpha(digits, alpha, match):
+    """Check that bad alpha values raise and leave the weights unchanged."""
+    X, y = digits
+    net = _mlp()
+    before = _weights(net)
+    with pytest.raises(ValueError, match=match):
+        NeuronCampaign(alpha=alpha).initialize(net, X, y)
+    assert _same(before, _weights(net))
+
+
+def test_campaign_same_seed_bit_identical_and_global_rng_untouched(digits):
+    """Check bit-identical weights for one seed and an untouched global RNG."""
+    X, y = digits
+    nets = [_mlp() for _ in range(3)]
+    state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    runs = []
+    for seed, net in zip((3, 3, 4), nets):
+        NeuronCampaign(random_state=seed, n_samples=500).initialize(net, X, y)
+        runs.append(_weights(net))
+    assert _same(runs[0], runs[1])
+    assert not _same(runs[0], runs[2])
+    assert torch.equal(state, torch.get_rng_state())
+    assert (np_state == np.random.get_state()[1]).all()
+
+
+@pytest.mark.parametrize(
+    "init", [HeInit, XavierInit, OrthogonalInit, LSUVInit, NeuronCampaign]
+)
+def test_initializers_write_in_place_for_existing_optimizer(digits, init):
+    """Check that parameters are changed in place: an optimizer built before
+    initialize still owns and trains them."""
+    X, y = digits
+    net = _mlp()
+    params = list(net.parameters())
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    before = _weights(net)
+    init(random_state=0).initialize(net, X, y)
+    assert all(a is b for a, b in zip(params, net.parameters()))
+    assert not _same(before, _weights(net))
+    after_init = _weights(net)
+    loss = nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y))
+    loss.backward()
+    opt.step()
+    assert not torch.equal(after_init[0], net[0].weight.detach())
+
+
+def test_campaign_report_contents(digits):
+    """Check the per-layer report: counts, distinct picks, class-ordered output."""
+    X, y = digits
+    nc = NeuronCampaign(candidate_ratio=4, max_candidates=100, random_state=0)
+    nc.initialize(_mlp(), X, y)
+    assert [r["n_candidates"] for r in nc.report_] == [100, 64, 40]
+    assert [r["activation"] for r in nc.report_] == ["ReLU", "ReLU", "identity"]
+    for r in nc.report_:
+        assert len(np.unique(r["chosen"])) == r["fan_out"]
+        assert r["scores"].shape == (r["n_candidates"],)
+        assert r["time"] >= 0
+    # Output row c holds a candidate campaigning for class c, for every
+    # class that won a candidate (a class may win none).
+    rows = nc.report_[-1]["chosen_classes"]
+    won = np.unique(rows)
+    assert len(won) >= 8
+    assert (rows[won] == won).all()
+    assert nc.classes_.tolist() == list(range(10))
+
+
+def test_campaign_stratified_subset_size(digits):
+    """Check that n_samples rows are scored, in class proportions."""
+    X, y = digits
+    nc = NeuronCampaign(n_samples=300, random_state=0).initialize(_mlp(), X, y)
+    assert all(r["n_rows"] == 300 for r in nc.report_)
+
+
+@pytest.mark.parametrize("rescale", ["norm", "lsuv"])
+def test_campaign_rescale(digits, rescale):
+    """Check the rescale options: neuron norms, or unit output variance."""
+    X, y = digits
+    net = _mlp()
+    NeuronCampaign(rescale=rescale, random_state=0, n_samples=None).initialize(
+        net, X, y
+    )
+    w = net[0].weight.detach().double()
+    if rescale == "norm":
+        norms = w.norm(dim=1)
+        # He candidates: E||w||^2 = fan_in * 2 / fan_in = 2.
+        assert torch.allclose(norms, norms[0].expand_as(norms))
+        assert float(norms[0]) == pytest.approx(math.sqrt(2), rel=0.05)
+    else:
+        with torch.no_grad():
+            out = net[0](torch.from_numpy(X))
+        assert float(out.std(correction=0)) == pytest.approx(1.0, rel=1e-3)
+
+
+def test_campaign_accepts_string_labels(digits):
+    """Check that labels may be strings."""
+    X, y = digits
+    labels = np.array([f"c{v}" for v in y])
+    nc = NeuronCampaign(random_state=0).initialize(_mlp(), X, labels)
+    assert nc.classes_[0] == "c0"
+
+
+def test_campaign_callable_base_init(digits):
+    """Check that a user draw function is called with the real fans."""
+    X, y = digits
+    calls = []
+
+    def draw(n, fan_in, fan_out, generator):
+        calls.append((n, fan_in, fan_out))
+        return torch.randn(n, fan_in, generator=generator)
+
+    NeuronCampaign(base_init=draw, candidate_ratio=2, random_state=0).initialize(
+        _mlp(), X, y
+    )
+    assert calls == [(64, 64, 32), (32, 32, 16), (20, 16, 10)]
+
+
+def _fail_on_second_layer():
+    calls = []
+
+    def draw(n, fan_in, fan_out, generator):
+        calls.append(n)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return torch.randn(n, fan_in, generator=generator)
+
+    return draw
+
+
+def _bad_inputs(X, y):
+    X_nan = X.copy()
+    X_nan[3, 5] = np.nan
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    return {
+        "nan": (NeuronCampaign(), X_nan, y, ValueError, "NaN"),
+        "inf": (NeuronCampaign(), X_inf, y, ValueError, "infinity"),
+        "length": (NeuronCampaign(), X, y[:-1], ValueError, "inconsistent numbers"),
+        "one class": (
+            NeuronCampaign(),
+            X,
+            np.zeros_like(y),
+            ValueError,
+            "at least 2 classes",
+        ),
+        "regression y": (
+            NeuronCampaign(),
+            X,
+            y + 0.5,
+            ValueError,
+            "Unknown label type",
+        ),
+        "few rows per class": (
+            NeuronCampaign(),
+            X[:11],
+            y[:11],
+            ValueError,
+            "at least 2 scoring rows",
+        ),
+        "max_candidates": (
+            NeuronCampaign(max_candidates=20),
+            X,
+            y,
+            ValueError,
+            "max_candidates=20 is smaller than the 32 neurons of layer '0'",
+        ),
+        "base_init": (
+            NeuronCampaign(base_init="uniform"),
+            X,
+            y,
+            ValueError,
+            "'base_init' parameter",
+        ),
+        "shape": (NeuronCampaign(), X[:, :10], y, ValueError, r"shape \(10,\)"),
+        "no y": (NeuronCampaign(), X, None, ValueError, "needs the class labels"),
+        "mid-run failure": (
+            NeuronCampaign(base_init=_fail_on_second_layer()),
+            X,
+            y,
+            RuntimeError,
+            "boom",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    list(_bad_inputs(np.zeros((12, 12)), np.zeros(12)).keys()),
+)
+def test_campaign_bad_input_leaves_weights_unchanged(digits, case):
+    """Check that bad input raises a clear error and changes no weight."""
+    X, y = digits
+    init, Xb, yb, exc, match = _bad_inputs(X, y)[case]
+    net = _mlp()
+    before = _weights(net)
+    with pytest.raises(exc, match=match):
+        init.initialize(net, Xb, yb)
+    assert _same(before, _weights(net))
+    assert not hasattr(init, "report_")
+
+
+def test_module_without_linear_layer():
+    """Check that a module with no Linear layer is refused."""
+    with pytest.raises(ValueError, match="has no nn.Linear layer"):
+        NeuronCampaign().initialize(
+            nn.Sequential(nn.ReLU()), np.ones((4, 2)), [0, 1] * 2
+        )
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        HeInit().initialize("not a module")
+
+
+def test_baseline_statistics():
+    """Check the scale of each baseline (normal-draw estimates, 3% tolerance)."""
+    net = nn.Sequential(nn.Linear(300, 500), nn.ReLU(), nn.Linear(500, 100))
+    HeInit(random_state=0).initialize(net)
+    assert float(net[0].weight.detach().std()) == pytest.approx(
+        math.sqrt(2 / 300), rel=0.03
+    )
+    XavierInit(random_state=0).initialize(net)
+    assert float(net[2].weight.detach().std()) == pytest.approx(
+        math.sqrt(2 / 600), rel=0.03
+    )
+    assert float(net[2].bias.detach().abs().max()) == 0.0
+    OrthogonalInit(gain=2.0, random_state=0).initialize(net)
+    w = net[2].weight.detach().double()
+    torch.testing.assert_close(w @ w.T, 4 * torch.eye(100, dtype=torch.float64))
+    # 500 rows in 300 dims: two blocks of orthonormal rows.
+    w0 = net[0].weight.detach().double()
+    torch.testing.assert_close(
+        w0[:300] @ w0[:300].T, 4 * torch.eye(300, dtype=torch.float64)
+    )
+
+
+def test_lsuv_unit_variance_every_layer(digits):
+    """Check that LSUV brings each layer's output std within tol of 1."""
+    X, y = digits
+    net = _mlp()
+    init = LSUVInit(tol=0.01, n_samples=None, random_state=0).initialize(net, X)
+    h = torch.from_numpy(X)
+    with torch.no_grad():
+        for mod in net:
+            h = mod(h)
+            if isinstance(mod, nn.Linear):
+                assert abs(float(h.std()) - 1.0) <= 0.01
+    assert len(init.scales_) == 3
+
+
+def test_lsuv_needs_data():
+    """Check that LSUV without X is a clear error."""
+    with pytest.raises(ValueError, match="LSUVInit needs the training rows X"):
+        LSUVInit().initialize(_mlp())
+
+
+def test_get_initializer_names_and_errors():
+    """Check name lookup, passthrough of objects, and unknown names."""
+    assert isinstance(get_initializer("campaign"), NeuronCampaign)
+    obj = NeuronCampaign(alpha=0.2)
+    assert get_initializer(obj) is obj
+    with pytest.raises(ValueError, match="unknown initializer 'kaiming'"):
+        get_initializer("kaiming")
+    with pytest.raises(TypeError, match="initialize"):
+        get_initializer(3)
+
+
+def test_campaign_clone_and_params():
+    """Check that get_params/set_params/clone work (BaseEstimator contract)."""
+    nc = NeuronCampaign(alpha=[0.1, 0.2], candidate_ratio=3)
+    c = clone(nc).set_params(candidate_ratio=5)
+    assert c.get_params()["alpha"] == [0.1, 0.2]
+    assert c.candidate_ratio == 5 and nc.candidate_ratio == 3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_campaign_cuda_matches_cpu_selection(digits):
+    """Check that scoring on CUDA picks the same neurons as on the CPU."""
+    X, y = digits
+    picks = []
+    for device in ("cpu", "cuda"):
+        nc = NeuronCampaign(random_state=0, device=device).initialize(_mlp(), X, y)
+        picks.append([r["chosen"].tolist() for r in nc.report_])
+    assert picks[0] == picks[1]
