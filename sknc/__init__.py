@@ -8,12 +8,14 @@ from sknc._initializers import (
     XavierInit,
     get_initializer,
 )
+from sknc._mlp import NCMLPClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "HeInit",
     "LSUVInit",
+    "NCMLPClassifier",
     "NeuronCampaign",
     "OrthogonalInit",
     "XavierInit",

@@ -14,10 +14,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 from torch import nn
 
@@ -31,11 +29,7 @@ from sknc._distributions import (
     xavier_normal,
 )
 from sknc._driver import layer_input, run_campaign, trace_layers
-
-
-def _draw_seed(random_state):
-    """Draw a torch seed from ``random_state`` (int, RandomState or None)."""
-    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+from sknc._validation import draw_seed, encode_labels
 
 
 def _as_tensor_X(X):
@@ -118,7 +112,7 @@ class BaseInitializer(BaseEstimator):
         t0 = time.perf_counter()
         try:
             rng = check_random_state(self.random_state)
-            generator = make_generator(_draw_seed(rng))
+            generator = make_generator(draw_seed(rng))
             self._initialize(module, X_t, y, generator, rng)
         except BaseException:
             state.restore_params()
@@ -475,33 +469,26 @@ class NeuronCampaign(BaseInitializer):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D; got shape {y.shape}")
         check_consistent_length(X, y)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        codes = encoder.transform(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                "NeuronCampaign needs at least 2 classes in y; "
-                f"got only {encoder.classes_.tolist()}"
-            )
+        classes, codes = encode_labels(y, "NeuronCampaign")
         idx = np.arange(len(codes))
         if self.n_samples is not None and self.n_samples < len(codes):
-            if self.n_samples < len(encoder.classes_):
+            if self.n_samples < 2 * len(classes):
                 raise ValueError(
-                    f"n_samples={self.n_samples} is smaller than the number of "
-                    f"classes ({len(encoder.classes_)})"
+                    f"n_samples={self.n_samples} is too small: each of the "
+                    f"{len(classes)} classes needs at least 2 scoring rows"
                 )
             idx, _ = train_test_split(
                 idx, train_size=self.n_samples, stratify=codes, random_state=rng
             )
             idx = np.sort(idx)
-        counts = np.bincount(codes[idx], minlength=len(encoder.classes_))
+        counts = np.bincount(codes[idx], minlength=len(classes))
         if counts.min() < 2:
-            bad = encoder.classes_[np.argmin(counts)]
+            bad = classes[np.argmin(counts)]
             raise ValueError(
                 f"each class needs at least 2 scoring rows; class {bad!r} has "
                 f"{counts.min()} (raise n_samples or give more rows)"
             )
-        return encoder.classes_, idx, torch.from_numpy(codes[idx].astype(np.int64))
+        return classes, idx, torch.from_numpy(codes[idx])
 
     def _initialize(self, module, X, y, generator, rng):
         classes, idx, codes = self._scoring_rows(X, y, rng)

@@ -256,7 +256,7 @@ def _bad_inputs(X, y):
             X,
             np.zeros_like(y),
             ValueError,
-            "at least 2 classes",
+            "only one class",
         ),
         "regression y": (
             NeuronCampaign(),

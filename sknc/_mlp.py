@@ -1,0 +1,364 @@
+"""NCMLPClassifier: an MLP classifier whose initializer is a hyperparameter."""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from sknc._initializers import INITIALIZERS, get_initializer
+from sknc._modules import (
+    ACTIVATIONS,
+    MLP,
+    check_hidden_layer_sizes,
+    linear_weights,
+    predict_float64,
+)
+from sknc._validation import draw_seed, encode_labels
+
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+
+
+def _net_class():
+    # skorch is imported lazily so that `import sknc` stays light.
+    from skorch import NeuralNetClassifier
+
+    return NeuralNetClassifier
+
+
+class NCMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier with a pluggable initializer.
+
+    The network is trained with skorch (PyTorch). ``fit`` builds a
+    ``skorch.NeuralNetClassifier`` as ``net_``, applies a clone of
+    ``initializer`` to its module in place, then trains it; so the
+    initialization, e.g. a :class:`~sknc.NeuronCampaign`, is a
+    hyperparameter like any other, and its parameters can be grid-searched
+    as ``initializer__<name>``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Width of each hidden layer.
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
+"elu", "gelu"}, default="relu"
+        Activation of the hidden layers.
+    initializer : str or initializer object, default="campaign"
+        ``"campaign"``, ``"he"``, ``"xavier"``, ``"orthogonal"``, ``"lsuv"``
+        or an object with an ``initialize(module, X, y)`` method such as
+        :class:`~sknc.NeuronCampaign`. It is cloned before use; a name, or
+        an object whose ``random_state`` is None, is seeded from this
+        estimator's ``random_state``.
+    max_epochs : int, default=20
+        Passes over the training rows in ``fit``.
+    lr : float, default=0.1
+        Learning rate.
+    batch_size : int, default=100
+        Rows per gradient step.
+    optimizer : {"sgd", "adam"} or torch optimizer class, default="sgd"
+    momentum : float, default=0.0
+        Momentum of SGD (ignored by other optimizers).
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows (stratified), stop when
+        the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initializer (when given by name), the validation split and
+        the batch order. The same seed gives the same predictions.
+    device : str, default="cpu"
+        Torch device, e.g. ``"cuda"``.
+    verbose : int, default=0
+        0 is silent, 1 prints skorch's table of epochs, 2 adds a progress bar.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (deep-copied in ``fit``; their records land
+        in ``history_``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, as given in ``y``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined only when ``X`` has feature names.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net.
+    initializer_ : object
+        The fitted clone of ``initializer`` (for the campaign, its
+        ``report_``).
+    history_ : skorch.History
+        Per-epoch records (losses, callback records).
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
+    intercepts_ : list of ndarray
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknc import NCMLPClassifier, NeuronCampaign
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = NCMLPClassifier(hidden_layer_sizes=(32,), max_epochs=5,
+    ...                       initializer=NeuronCampaign(alpha=0.5),
+    ...                       random_state=0).fit(X / 16, y)
+    >>> clf.score(X / 16, y) > 0.9
+    True
+    >>> clf.initializer_.alpha_
+    [0.5, 0.5]
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "initializer": [StrOptions(set(INITIALIZERS)), HasMethods(["initialize"])],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        initializer="campaign",
+        max_epochs=20,
+        lr=0.1,
+        batch_size=100,
+        optimizer="sgd",
+        momentum=0.0,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.initializer = initializer
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- fitting -----------------------------------------------------------
+
+    def fit(self, X, y):
+        """Initialize the network with the initializer, then train it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels (any hashable type, e.g. strings).
+
+        Returns
+        -------
+        self : NCMLPClassifier
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        classes, codes = encode_labels(y, type(self).__name__)
+        self._finish(self._start(X, codes, classes, epochs=self.max_epochs))
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch; the first call also initializes the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All labels that will ever appear; required on the first call.
+
+        Returns
+        -------
+        self : NCMLPClassifier
+        """
+        first = not hasattr(self, "net_")
+        if first:
+            self._validate_params()
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit"
+                )
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        if first:
+            all_classes, _ = encode_labels(np.asarray(classes), type(self).__name__)
+            codes = _codes(y, all_classes)
+            self._finish(self._start(X, codes, all_classes, epochs=1))
+            return self
+        self.net_.partial_fit(X, _codes(y, self.classes_), epochs=1)
+        self.coefs_, self.intercepts_ = linear_weights(self.net_.module_)
+        return self
+
+    def _start(self, X, codes, classes, epochs):
+        """Build, initialize and train a net; touch no attribute of self."""
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        rng = check_random_state(self.random_state)
+        init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
+        train_split, X_train, y_train = None, X, codes
+        if self.early_stopping:
+            from skorch.dataset import Dataset
+            from skorch.helper import predefined_split
+
+            X_train, X_val, y_train, y_val = train_test_split(
+                X,
+                codes,
+                test_size=self.validation_fraction,
+                stratify=codes,
+                random_state=split_seed,
+            )
+            train_split = predefined_split(Dataset(X_val, y_val))
+        net = self._make_net(X.shape[1], sizes, len(classes), net_seed, train_split)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(net_seed)
+            net.initialize()
+        initializer = clone(get_initializer(self.initializer, random_state=init_seed))
+        if initializer.get_params().get("random_state", 0) is None:
+            initializer.set_params(random_state=init_seed)
+        # The campaign sees only the rows the net trains on.
+        initializer.initialize(net.module_, X_train, y_train)
+        if epochs:
+            net.partial_fit(X_train, y_train, epochs=epochs)
+        return {"net": net, "initializer": initializer, "classes": classes}
+
+    def _make_net(self, n_features, sizes, n_classes, seed, train_split):
+        from skorch.callbacks import EarlyStopping, ProgressBar
+
+        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        if self.early_stopping:
+            callbacks.append(
+                EarlyStopping(
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    load_best=True,
+                )
+            )
+        if self.verbose >= 2:
+            callbacks.append(ProgressBar())
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        opt_kwargs = {"optimizer__weight_decay": self.weight_decay}
+        if optimizer is torch.optim.SGD:
+            opt_kwargs["optimizer__momentum"] = self.momentum
+        return _net_class()(
+            module=MLP,
+            module__n_features=n_features,
+            module__hidden_layer_sizes=sizes,
+            module__n_outputs=n_classes,
+            module__activation=self.activation,
+            criterion=nn.CrossEntropyLoss,
+            optimizer=optimizer,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            train_split=train_split,
+            classes=np.arange(n_classes),
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
+            iterator_valid__generator=torch.Generator().manual_seed(seed + 1),
+            callbacks=callbacks,
+            device=self.device,
+            verbose=int(self.verbose >= 1),
+            torch_load_kwargs={"weights_only": True},
+            **opt_kwargs,
+        )
+
+    def _finish(self, state):
+        """Publish a successful fit: set every fitted attribute at once."""
+        self.net_ = state["net"]
+        self.initializer_ = state["initializer"]
+        self.classes_ = state["classes"]
+        self.coefs_, self.intercepts_ = linear_weights(self.net_.module_)
+
+    # -- prediction --------------------------------------------------------
+
+    @property
+    def history_(self):
+        """skorch history of the training (per epoch and per batch)."""
+        check_is_fitted(self, "net_")
+        return self.net_.history
+
+    def predict_proba(self, X):
+        """Return class probabilities (softmax of the output layer).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        logits = predict_float64(self.net_.module_, X, self.net_.device)
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Return the most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+def _codes(y, classes):
+    """Encode ``y`` as indices into the sorted ``classes``, or raise."""
+    unknown = np.setdiff1d(y, classes)
+    if len(unknown):
+        raise ValueError(
+            f"y has labels {unknown.tolist()} not in classes {classes.tolist()}"
+        )
+    return np.searchsorted(classes, y).astype(np.int64)
