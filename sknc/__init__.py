@@ -9,12 +9,14 @@ from sknc._initializers import (
     get_initializer,
 )
 from sknc._mlp import NCMLPClassifier
+from sknc._transformer import NCInitTransformer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "HeInit",
     "LSUVInit",
+    "NCInitTransformer",
     "NCMLPClassifier",
     "NeuronCampaign",
     "OrthogonalInit",

@@ -29,7 +29,7 @@ from sknc._distributions import (
     xavier_normal,
 )
 from sknc._driver import layer_input, run_campaign, trace_layers
-from sknc._validation import draw_seed, encode_labels
+from sknc._validation import draw_seed, encode_labels, writable
 
 
 def _as_tensor_X(X):
@@ -40,7 +40,7 @@ def _as_tensor_X(X):
         ensure_all_finite=True,
         input_name="X",
     )
-    return torch.from_numpy(np.ascontiguousarray(X))
+    return torch.from_numpy(writable(np.ascontiguousarray(X)))
 
 
 def _linear_layers(module):

@@ -20,7 +20,7 @@ from sknc._modules import (
     linear_weights,
     predict_float64,
 )
-from sknc._validation import draw_seed, encode_labels
+from sknc._validation import draw_seed, encode_labels, writable
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -195,6 +195,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
+        X = writable(X)
         classes, codes = encode_labels(y, type(self).__name__)
         self._finish(self._start(X, codes, classes, epochs=self.max_epochs))
         return self
@@ -221,6 +222,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
                     "classes must be passed on the first call to partial_fit"
                 )
         X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        X = writable(X)
         if first:
             all_classes, _ = encode_labels(np.asarray(classes), type(self).__name__)
             codes = _codes(y, all_classes)

@@ -34,3 +34,11 @@ def encode_labels(y, owner):
 def draw_seed(random_state):
     """Draw a 31-bit seed from ``random_state`` (int, RandomState or None)."""
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def writable(X):
+    """Return ``X``, copied if read-only (torch cannot wrap read-only memory).
+
+    joblib hands large arrays to workers as read-only memory maps.
+    """
+    return X if X.flags.writeable else X.copy()

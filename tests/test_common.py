@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknc import HeInit, NCMLPClassifier, NeuronCampaign
+from sknc import HeInit, NCInitTransformer, NCMLPClassifier, NeuronCampaign
 
 # Expected failures: {check name: reason}. There are none.
 EXPECTED_FAILED_CHECKS = {}
@@ -20,6 +20,10 @@ ESTIMATORS = [
         initializer=HeInit(),
         max_epochs=10,
         random_state=0,
+    ),
+    NCInitTransformer(hidden_layer_sizes=(16,), random_state=0),
+    NCInitTransformer(
+        hidden_layer_sizes=(16, 8), alpha=[1.0, 0.5], rescale="lsuv", random_state=0
     ),
 ]
 

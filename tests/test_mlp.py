@@ -1,0 +1,249 @@
+"""Tests of NCMLPClassifier (sknc._mlp)."""
+
+import math
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, cross_val_predict, cross_validate
+
+from sknc import HeInit, NCMLPClassifier, NeuronCampaign
+from sknc._initializers import INITIALIZERS
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def small_digits(digits):
+    X, y = digits
+    return X[:400], y[:400]
+
+
+def _clf(**kw):
+    params = dict(hidden_layer_sizes=(24,), max_epochs=3, random_state=0)
+    params.update(kw)
+    return NCMLPClassifier(**params)
+
+
+def test_fit_learns_digits(digits):
+    """Check that a campaign-initialized MLP learns digits (train acc > 0.9)."""
+    X, y = digits
+    clf = _clf(max_epochs=10).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert len(clf.history_) == 10
+    assert [c.shape for c in clf.coefs_] == [(64, 24), (24, 10)]
+    assert [b.shape for b in clf.intercepts_] == [(24,), (10,)]
+    assert clf.initializer_.report_[0]["fan_out"] == 24
+
+
+def test_string_labels_and_proba(small_digits):
+    """Check that classes_ keeps string labels and probabilities sum to 1."""
+    X, y = small_digits
+    labels = np.array([f"d{v}" for v in y])
+    clf = _clf().fit(X, labels)
+    assert clf.classes_.tolist() == [f"d{v}" for v in range(10)]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert set(clf.predict(X)) <= set(labels)
+
+
+def test_initializer_param_not_mutated(small_digits):
+    """Check that fit uses a clone: the given initializer stays unfitted."""
+    X, y = small_digits
+    nc = NeuronCampaign(alpha=0.3)
+    clf = _clf(initializer=nc).fit(X, y)
+    assert not hasattr(nc, "report_")
+    assert clf.initializer_ is not nc
+    assert clf.initializer_.alpha_ == [0.3, 0.3]
+
+
+def test_campaign_scores_only_training_rows(small_digits):
+    """Check that with early stopping the campaign never sees validation rows."""
+    X, y = small_digits
+    clf = _clf(
+        early_stopping=True,
+        validation_fraction=0.25,
+        initializer=NeuronCampaign(n_samples=None),
+    ).fit(X, y)
+    assert all(r["n_rows"] == 300 for r in clf.initializer_.report_)
+    assert "valid_loss" in clf.history_[-1]
+
+
+def test_same_seed_same_predictions(small_digits):
+    """Check that two fits with one random_state give identical probabilities."""
+    X, y = small_digits
+    p1 = _clf().fit(X, y).predict_proba(X)
+    p2 = _clf().fit(X, y).predict_proba(X)
+    p3 = _clf(random_state=1).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, p3)
+
+
+def test_same_predictions_in_joblib_workers(small_digits):
+    """Check that predictions are the same sequentially and in loky workers."""
+    X, y = small_digits
+    seq = cross_val_predict(_clf(), X, y, cv=2, n_jobs=1, method="predict_proba")
+    par = cross_val_predict(_clf(), X, y, cv=2, n_jobs=2, method="predict_proba")
+    np.testing.assert_array_equal(seq, par)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_nested_initializer_params(small_digits, n_jobs):
+    """Check that a grid over initializer__alpha x candidate_ratio fits and the
+    best estimator really used the winning values."""
+    X, y = small_digits
+    grid = GridSearchCV(
+        _clf(initializer=NeuronCampaign()),
+        {
+            "initializer__alpha": [0.0, "linear"],
+            "initializer__candidate_ratio": [2, 5],
+        },
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+    best = grid.best_params_
+    init = grid.best_estimator_.initializer_
+    expected_alpha = [0.0, 0.0] if best["initializer__alpha"] == 0.0 else [0.0]
+    if best["initializer__alpha"] == "linear":
+        expected_alpha = [1.0, 0.0]
+    assert init.alpha_ == expected_alpha
+    ratio = best["initializer__candidate_ratio"]
+    assert [r["n_candidates"] for r in init.report_] == [
+        math.ceil(ratio * 24),
+        math.ceil(ratio * 10),
+    ]
+    assert len(grid.cv_results_["params"]) == 4
+
+
+def test_cross_validate_runs(small_digits):
+    """Check that cross_validate works and scores better than chance."""
+    X, y = small_digits
+    res = cross_validate(_clf(initializer="he", max_epochs=20), X, y, cv=3)
+    assert res["test_score"].shape == (3,)
+    assert res["test_score"].min() > 0.5
+
+
+@pytest.mark.parametrize("name", ["he", "xavier", "orthogonal", "lsuv", "campaign"])
+def test_initializer_names(small_digits, name):
+    """Check that every initializer name fits and is seeded reproducibly."""
+    X, y = small_digits
+    a = _clf(initializer=name, max_epochs=1).fit(X, y)
+    b = _clf(initializer=name, max_epochs=1).fit(X, y)
+    assert type(a.initializer_) is INITIALIZERS[name]
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
+def test_pickle_and_joblib_round_trip(small_digits, tmp_path):
+    """Check that pickled and joblib-dumped models predict identically."""
+    X, y = small_digits
+    clf = _clf().fit(X, y)
+    expected = clf.predict_proba(X)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected
+    )
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "clf.joblib").predict_proba(X), expected
+    )
+
+
+class _CountingInit(HeInit):
+    calls = 0
+
+    def initialize(self, module, X=None, y=None):
+        type(self).calls += 1
+        return super().initialize(module, X, y)
+
+
+def test_partial_fit_initializes_once(small_digits):
+    """Check that partial_fit initializes on the first call only."""
+    X, y = small_digits
+    _CountingInit.calls = 0
+    clf = _clf(initializer=_CountingInit())
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:200], y[:200], classes=np.arange(10))
+    first = clf.coefs_[0].copy()
+    clf.partial_fit(X[200:], y[200:])
+    clf.partial_fit(X[200:], y[200:])
+    assert _CountingInit.calls == 1
+    assert len(clf.history_) == 3
+    # Training moved the weights a little; a re-initialization would not
+    # leave them this close to the first epoch's.
+    assert 0 < np.abs(clf.coefs_[0] - first).max() < 0.5 * np.abs(first).max()
+    with pytest.raises(ValueError, match=r"labels \[11\] not in classes"):
+        clf.partial_fit(X[:3], np.array([1, 2, 11]))
+
+
+def test_feature_names_in(small_digits):
+    """Check that a DataFrame's column names are kept and checked."""
+    pd = pytest.importorskip("pandas")
+    X, y = small_digits
+    df = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)])
+    clf = _clf().fit(df, y)
+    assert clf.feature_names_in_[0] == "px0"
+    assert clf.n_features_in_ == 64
+
+
+def test_verbose_prints_epochs(small_digits, capsys):
+    """Check that verbose=1 prints skorch's epoch table, verbose=0 nothing."""
+    X, y = small_digits
+    _clf(max_epochs=2).fit(X, y)
+    assert capsys.readouterr().out == ""
+    _clf(max_epochs=2, verbose=1).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_adam_and_momentum(small_digits):
+    """Check the optimizer options."""
+    X, y = small_digits
+    clf = _clf(optimizer="adam", lr=0.01).fit(X, y)
+    assert type(clf.net_.optimizer_).__name__ == "Adam"
+    clf = _clf(momentum=0.9).fit(X, y)
+    assert clf.net_.optimizer_.param_groups[0]["momentum"] == 0.9
+
+
+@pytest.mark.parametrize(
+    "params, X_fn, y_fn, match",
+    [
+        ({}, lambda X: np.where(X == X.max(), np.nan, X), None, "NaN"),
+        ({}, lambda X: np.where(X == X.max(), np.inf, X), None, "infinity"),
+        ({}, lambda X: X.reshape(len(X), 8, 8), None, "dim 3"),
+        ({}, lambda X: X[:0], lambda y: y[:0], "0 sample"),
+        ({}, None, lambda y: y + 0.5, "Unknown label type"),
+        ({}, None, lambda y: np.zeros_like(y), "only one class"),
+        ({"hidden_layer_sizes": (10, 0)}, None, None, "positive ints"),
+        ({"initializer": "kaiming"}, None, None, "'initializer' parameter"),
+        ({"activation": "swish"}, None, None, "'activation' parameter"),
+        ({"lr": -1.0}, None, None, "'lr' parameter"),
+    ],
+)
+def test_bad_input_clear_errors(small_digits, params, X_fn, y_fn, match):
+    """Check that bad input raises a clear error and leaves no fitted state."""
+    X, y = small_digits
+    X = X_fn(X) if X_fn else X
+    y = y_fn(y) if y_fn else y
+    clf = _clf(**params)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+
+
+def test_failed_refit_keeps_previous_model(small_digits):
+    """Check that a failed second fit leaves the first fit's model intact."""
+    X, y = small_digits
+    clf = _clf().fit(X, y)
+    before = clf.predict_proba(X)
+    bad = clone(clf).get_params()
+    clf.set_params(initializer=NeuronCampaign(max_candidates=3))
+    with pytest.raises(ValueError, match="max_candidates=3"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert bad["initializer"] == "campaign"

@@ -1,0 +1,142 @@
+"""Tests of NCInitTransformer (sknc._transformer)."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknc import NCInitTransformer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+def test_transform_is_relu_of_chosen_neurons(digits):
+    """Check that transform returns relu(X W + b) with the exposed coefs_."""
+    X, y = digits
+    tr = NCInitTransformer(hidden_layer_sizes=(20,), random_state=0).fit(X, y)
+    Xt = tr.transform(X)
+    W, b = tr.coefs_[0].astype(np.float64), tr.intercepts_[0]
+    np.testing.assert_allclose(Xt, np.maximum(X @ W + b, 0), rtol=1e-10, atol=1e-10)
+    assert Xt.shape == (len(X), 20)
+    assert tr.campaign_.report_[0]["fan_out"] == 20
+
+
+def test_two_layer_body_and_feature_names(digits):
+    """Check a two-layer body: output width, alphas and feature names."""
+    X, y = digits
+    tr = NCInitTransformer(hidden_layer_sizes=(30, 12), random_state=0).fit(X, y)
+    assert tr.transform(X[:5]).shape == (5, 12)
+    assert tr.campaign_.alpha_ == [1.0, 0.0]
+    assert [c.shape for c in tr.coefs_] == [(64, 30), (30, 12)]
+    names = tr.get_feature_names_out()
+    assert names.tolist() == [f"ncinittransformer{i}" for i in range(12)]
+
+
+def test_set_output_pandas(digits):
+    """Check that set_output(transform='pandas') returns a named DataFrame."""
+    pytest.importorskip("pandas")
+    X, y = digits
+    tr = NCInitTransformer(hidden_layer_sizes=(8,), random_state=0)
+    df = tr.set_output(transform="pandas").fit(X, y).transform(X[:4])
+    assert list(df.columns) == [f"ncinittransformer{i}" for i in range(8)]
+
+
+def test_same_seed_same_features(digits):
+    """Check bit-identical features for one seed, different for another."""
+    X, y = digits
+    a = NCInitTransformer(hidden_layer_sizes=(16,), random_state=3).fit(X, y)
+    b = NCInitTransformer(hidden_layer_sizes=(16,), random_state=3).fit(X, y)
+    c = NCInitTransformer(hidden_layer_sizes=(16,), random_state=4).fit(X, y)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert not np.array_equal(a.coefs_[0], c.coefs_[0])
+
+
+def test_campaign_features_beat_random_features(digits):
+    """Check that 64 campaign features beat 64 He random features (the same
+    draw with candidate_ratio=1, i.e. no campaign) under a logistic
+    regression on held-out digits. Measured over seeds 0-4 with half/half
+    splits: mean accuracy 0.9442 vs 0.9344 (+0.98 points); per seed +1.89,
+    +2.00, +0.89, -0.11, +0.22 points."""
+    X, y = digits
+    diffs = []
+    for seed in range(5):
+        Xtr, Xte, ytr, yte = train_test_split(
+            X, y, test_size=0.5, stratify=y, random_state=seed
+        )
+        scores = []
+        for ratio in (10.0, 1.0):
+            pipe = make_pipeline(
+                StandardScaler(),
+                NCInitTransformer(
+                    hidden_layer_sizes=(64,), candidate_ratio=ratio, random_state=seed
+                ),
+                StandardScaler(),
+                LogisticRegression(max_iter=1000),
+            )
+            scores.append(pipe.fit(Xtr, ytr).score(Xte, yte))
+        diffs.append(scores[0] - scores[1])
+    diffs = np.array(diffs)
+    assert diffs.mean() > 0.005
+    assert (diffs > 0).sum() >= 3
+    assert diffs.min() > -0.01
+
+
+def test_pipeline_grid_search_and_cross_validate(digits):
+    """Check grid search over the transformer's params inside a Pipeline."""
+    X, y = digits
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("nc", NCInitTransformer(hidden_layer_sizes=(16,), random_state=0)),
+            ("lr", LogisticRegression(max_iter=300)),
+        ]
+    )
+    grid = GridSearchCV(
+        pipe, {"nc__alpha": [0.0, 1.0], "nc__candidate_ratio": [2, 4]}, cv=2
+    ).fit(X[:600], y[:600])
+    best = grid.best_estimator_.named_steps["nc"]
+    assert best.campaign_.alpha_ == [grid.best_params_["nc__alpha"]]
+    assert best.campaign_.report_[0]["n_candidates"] == (
+        16 * grid.best_params_["nc__candidate_ratio"]
+    )
+    res = cross_validate(pipe, X[:600], y[:600], cv=3)
+    assert res["test_score"].min() > 0.6
+
+
+@pytest.mark.parametrize(
+    "params, X_fn, y_fn, match",
+    [
+        ({}, lambda X: np.where(X == X.max(), np.nan, X), None, "NaN"),
+        ({}, lambda X: X.reshape(len(X), 8, 8), None, "dim 3"),
+        ({}, lambda X: X[:0], lambda y: y[:0], "0 sample"),
+        ({}, None, lambda y: y + 0.5, "Unknown label type"),
+        ({}, None, lambda y: np.zeros_like(y), "only one class"),
+        ({"hidden_layer_sizes": (0,)}, None, None, "positive ints"),
+        ({"alpha": 2.0}, None, None, "'alpha' parameter"),
+        ({"max_candidates": 4}, None, None, "max_candidates=4 is smaller"),
+    ],
+)
+def test_bad_input_clear_errors(digits, params, X_fn, y_fn, match):
+    """Check that bad input raises a clear error and leaves no fitted state."""
+    X, y = digits
+    X = X_fn(X) if X_fn else X
+    y = y_fn(y) if y_fn else y
+    tr = NCInitTransformer(**{"hidden_layer_sizes": (8,), **params})
+    with pytest.raises(ValueError, match=match):
+        tr.fit(X, y)
+    assert not hasattr(tr, "module_")
+
+
+def test_transform_checks_width(digits):
+    """Check that transform refuses rows of the wrong width."""
+    X, y = digits
+    tr = NCInitTransformer(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="64 features"):
+        tr.transform(X[:, :10])
