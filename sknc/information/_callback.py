@@ -1,0 +1,290 @@
+"""skorch callback recording the information plane during training."""
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from torch import nn
+
+from sknc.information._mutual_information import get_estimator
+
+_ACTIVATION_MODULE = "torch.nn.modules.activation"
+
+
+def log_spaced_epochs(max_epochs, n_points):
+    """Epoch 0 and up to ``n_points - 1`` log-spaced epochs in [1, max_epochs]."""
+    if max_epochs < 1 or n_points < 2:
+        return [0]
+    grid = np.logspace(0.0, np.log10(max_epochs), n_points - 1)
+    return [0, *sorted({int(e) for e in np.rint(grid)})]
+
+
+def find_layers(module, layers=None, include_output=False):
+    """Return ``[(name, submodule), ...]`` whose outputs are the hidden layers.
+
+    By default, for every ``nn.Linear`` except the last, the first activation
+    module (from :mod:`torch.nn.modules.activation`) registered after it and
+    before the next ``nn.Linear``; the ``nn.Linear`` itself if there is none.
+    ``include_output`` adds the last layer. ``layers`` names submodules
+    explicitly (as in ``module.named_modules()``).
+    """
+    named = dict(module.named_modules())
+    if layers is not None:
+        unknown = [name for name in layers if name not in named]
+        if unknown:
+            raise ValueError(
+                f"layers {unknown} are not submodules of {type(module).__name__}; "
+                f"available names are {[n for n in named if n]}"
+            )
+        return [(name, named[name]) for name in layers]
+    leaves = [(name, m) for name, m in module.named_modules() if not list(m.children())]
+    linear_pos = [i for i, (_, m) in enumerate(leaves) if isinstance(m, nn.Linear)]
+    if not linear_pos:
+        raise ValueError(
+            f"module {type(module).__name__} has no nn.Linear layer; pass the "
+            "names of the modules to watch as layers=[...]"
+        )
+    found = []
+    bounds = [*linear_pos[1:], len(leaves)]
+    for start, stop in zip(linear_pos, bounds):
+        target = leaves[start]
+        for name, m in leaves[start + 1 : stop]:
+            if type(m).__module__ == _ACTIVATION_MODULE:
+                target = (name, m)
+                break
+        found.append(target)
+    return found if include_output else found[:-1]
+
+
+class InformationPlane(Callback):
+    """Record I(X;T) and I(T;Y) of every hidden layer while a skorch net trains.
+
+    At the chosen epochs the net's module is run in eval mode without
+    gradients on ``X``; forward hooks collect each hidden layer's
+    activations, and ``estimator`` turns them into two numbers in bits.
+    Epoch 0 is measured before training (``on_train_begin``), epoch ``e``
+    after the ``e``-th epoch. The train/eval mode of every submodule is
+    restored afterwards.
+
+    Results go to ``records_`` (one dict per epoch and layer) and to the
+    net's history: the row of a measured epoch gets ``"info_plane"``, a
+    list with one ``{"layer", "i_xt", "i_ty"}`` per layer; the measurement
+    before training is stored in the first epoch's row as
+    ``"info_plane_init"``.
+
+    Parameters
+    ----------
+    epochs : "log", "all" or iterable of int, default="log"
+        When to measure: ``"log"`` is epoch 0 and ``n_points - 1``
+        log-spaced epochs up to ``net.max_epochs`` (duplicates merged);
+        ``"all"`` is every epoch; or the epochs themselves (0 = before
+        training).
+
+    n_points : int, default=20
+        Number of measurements for ``epochs="log"``.
+
+    estimator : {"bin", "adaptive", "kde", "kmeans"} or estimator, \
+default="bin"
+        The estimator (see :func:`~sknc.information.get_estimator`); pass an
+        instance to set its parameters, e.g.
+        ``BinningEstimator(value_range=(-1, 1))`` for tanh layers.
+
+    X : array-like, default=None
+        Inputs to measure on. If None, the ``X`` passed to ``fit``.
+
+    y : array-like, default=None
+        Labels of ``X``. If None, the ``y`` passed to ``fit`` (when ``X`` is
+        None too); without labels I(T;Y) is NaN.
+
+    layers : list of str, default=None
+        Names of the submodules (``net.module_.named_modules()``) whose
+        outputs are the layers. If None, the activation module following each
+        ``nn.Linear`` except the output layer (see ``include_output``).
+
+    include_output : bool, default=False
+        With ``layers=None``, also measure the output layer.
+
+    Attributes
+    ----------
+    records_ : list of dict
+        One dict per measured epoch and layer with keys ``"epoch"``,
+        ``"layer"`` (module name), ``"layer_index"`` (0 = first hidden
+        layer), ``"n_units"``, ``"i_xt"`` and ``"i_ty"``.
+
+    epochs_ : list of int
+        The epochs at which measurements are taken.
+
+    estimator_ : estimator
+        The estimator used.
+
+    See Also
+    --------
+    sknc.plotting.InformationPlaneDisplay : Plot the records.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from skorch import NeuralNetClassifier
+    >>> from sknc.information import InformationPlane
+    >>> X = np.random.RandomState(0).normal(size=(40, 3)).astype("float32")
+    >>> y = (X[:, 0] > 0).astype("int64")
+    >>> module = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    >>> cb = InformationPlane(epochs=[0, 2])
+    >>> net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss,
+    ...                           max_epochs=2, train_split=None, verbose=0,
+    ...                           callbacks=[cb]).fit(X, y)
+    >>> [(r["epoch"], r["layer"]) for r in cb.records_]
+    [(0, '1'), (2, '1')]
+    """
+
+    def __init__(
+        self,
+        epochs="log",
+        n_points=20,
+        estimator="bin",
+        X=None,
+        y=None,
+        layers=None,
+        include_output=False,
+    ):
+        self.epochs = epochs
+        self.n_points = n_points
+        self.estimator = estimator
+        self.X = X
+        self.y = y
+        self.layers = layers
+        self.include_output = include_output
+
+    def initialize(self):
+        """Reset the records; called by skorch when the net is initialized."""
+        self._check_params()
+        self.estimator_ = get_estimator(self.estimator)
+        self.records_ = []
+        self.epochs_ = None
+        self.pending_init_ = None
+        self.data_ = None
+        return self
+
+    def _check_params(self):
+        if not isinstance(self.n_points, Integral) or self.n_points < 2:
+            raise ValueError(f"n_points must be an int >= 2; got {self.n_points!r}")
+        if isinstance(self.epochs, str):
+            if self.epochs not in ("log", "all"):
+                raise ValueError(
+                    "epochs must be 'log', 'all' or a list of non-negative ints; "
+                    f"got {self.epochs!r}"
+                )
+        else:
+            epochs = list(self.epochs)
+            if not all(isinstance(e, Integral) and e >= 0 for e in epochs):
+                raise ValueError(
+                    "epochs must be 'log', 'all' or a list of non-negative ints; "
+                    f"got {self.epochs!r}"
+                )
+
+    def _schedule(self, net):
+        if self.epochs == "log":
+            return set(log_spaced_epochs(net.max_epochs, self.n_points))
+        if self.epochs == "all":
+            return None
+        return {int(e) for e in self.epochs}
+
+    def _due(self, epoch):
+        return self.epochs_ is None or epoch in self.epochs_
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if not hasattr(self, "records_"):
+            self.initialize()
+        if self.epochs_ is None and not self.records_:
+            self.epochs_ = self._schedule(net)
+        if self.X is not None:
+            self.data_ = (self.X, self.y)
+        else:
+            self.data_ = (X, y)
+        epoch = len(net.history)
+        measured = {r["epoch"] for r in self.records_}
+        if self._due(epoch) and epoch not in measured:
+            rows = self._measure(net, epoch)
+            if epoch == 0:
+                self.pending_init_ = rows
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = int(net.history[-1, "epoch"])
+        if self.pending_init_ is not None:
+            net.history.record("info_plane_init", self.pending_init_)
+            self.pending_init_ = None
+        if self._due(epoch):
+            net.history.record("info_plane", self._measure(net, epoch))
+
+    def activations(self, net, X):
+        """Hidden-layer activations of ``net`` on ``X``.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            An initialized net.
+
+        X : array-like
+            Inputs, in any form ``net.forward`` accepts.
+
+        Returns
+        -------
+        activations : list of (str, ndarray of shape (n_samples, n_units))
+            One pair per layer, in order: the module name and its outputs
+            (flattened after the first axis).
+        """
+        module = net.module_
+        targets = find_layers(module, self.layers, self.include_output)
+        outputs = [[] for _ in targets]
+
+        def make_hook(store):
+            def hook(mod, inputs, output):
+                store.append(output.detach().cpu())
+
+            return hook
+
+        modes = [(m, m.training) for m in module.modules()]
+        handles = [
+            m.register_forward_hook(make_hook(store))
+            for (_, m), store in zip(targets, outputs)
+        ]
+        try:
+            with torch.no_grad():
+                for _ in net.forward_iter(X, training=False):
+                    pass
+        finally:
+            for handle in handles:
+                handle.remove()
+            for m, flag in modes:
+                m.training = flag
+        return [
+            (name, torch.cat(store).reshape(len(torch.cat(store)), -1).numpy())
+            for (name, _), store in zip(targets, outputs)
+        ]
+
+    def _measure(self, net, epoch):
+        X, y = self.data_
+        if X is None:
+            raise ValueError(
+                "InformationPlane has no inputs to measure on: pass X=... to the "
+                "callback or call fit with X"
+            )
+        if y is not None and isinstance(y, torch.Tensor):
+            y = y.detach().cpu().numpy()
+        rows = []
+        for index, (name, T) in enumerate(self.activations(net, X)):
+            i_xt, i_ty = self.estimator_.estimate(T, y)
+            self.records_.append(
+                {
+                    "epoch": epoch,
+                    "layer": name,
+                    "layer_index": index,
+                    "n_units": T.shape[1],
+                    "i_xt": i_xt,
+                    "i_ty": i_ty,
+                }
+            )
+            rows.append({"layer": name, "i_xt": i_xt, "i_ty": i_ty})
+        return rows
