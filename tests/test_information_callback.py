@@ -1,0 +1,154 @@
+"""Tests of the InformationPlane skorch callback."""
+
+import numpy as np
+import pytest
+import torch
+from skorch import NeuralNetClassifier
+from torch import nn
+
+from sknc.information import BinningEstimator, InformationPlane, KDEEstimator
+from sknc.information._callback import find_layers, log_spaced_epochs
+
+
+def _data(n=60):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    return X, y
+
+
+def _module(dropout=0.0):
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Linear(4, 5),
+        nn.Tanh(),
+        nn.Dropout(dropout),
+        nn.Linear(5, 3),
+        nn.ReLU(),
+        nn.Linear(3, 2),
+    )
+
+
+def _net(module, callback, max_epochs=3, **kwargs):
+    return NeuralNetClassifier(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=max_epochs,
+        train_split=None,
+        verbose=0,
+        callbacks=[callback],
+        **kwargs,
+    )
+
+
+def test_information_plane_records_epoch_zero_and_chosen_epochs():
+    """Check records at epoch 0 and chosen epochs, one per hidden layer, in range."""
+    X, y = _data()
+    cb = InformationPlane(epochs=[0, 1, 3])
+    net = _net(_module(), cb).fit(X, y)
+    assert [(r["epoch"], r["layer"]) for r in cb.records_] == [
+        (0, "1"),
+        (0, "4"),
+        (1, "1"),
+        (1, "4"),
+        (3, "1"),
+        (3, "4"),
+    ]
+    assert [r["n_units"] for r in cb.records_[:2]] == [5, 3]
+    for r in cb.records_:
+        assert 0.0 <= r["i_ty"] <= r["i_xt"] <= np.log2(len(X)) + 1e-12
+    assert len(net.history[0, "info_plane_init"]) == 2
+    assert [row["i_xt"] for row in net.history[0, "info_plane"]] == [
+        r["i_xt"] for r in cb.records_[2:4]
+    ]
+    assert "info_plane" not in net.history[1]
+    assert len(net.history[2, "info_plane"]) == 2
+
+
+def test_information_plane_log_schedule_includes_zero_and_last_epoch():
+    """Check that epochs='log' measures at 0, log-spaced epochs and max_epochs."""
+    assert log_spaced_epochs(100, 5) == [0, 1, 5, 22, 100]
+    assert log_spaced_epochs(3, 20) == [0, 1, 2, 3]
+    X, y = _data()
+    cb = InformationPlane(n_points=3)
+    _net(_module(), cb, max_epochs=4).fit(X, y)
+    assert cb.epochs_ == {0, 1, 4}
+    assert sorted({r["epoch"] for r in cb.records_}) == [0, 1, 4]
+
+
+def test_information_plane_measures_given_data_with_any_estimator():
+    """Check that X, y given to the callback are used, with a KDE estimator."""
+    X, y = _data()
+    X_eval, y_eval = X[:16], y[:16]
+    cb = InformationPlane(
+        epochs=[0], estimator=KDEEstimator(noise_variance=1e-6), X=X_eval, y=y_eval
+    )
+    _net(_module(), cb, max_epochs=1).fit(X, y)
+    assert len(cb.records_) == 2
+    # Tiny noise: 16 distinct tanh rows are 16 symbols.
+    assert cb.records_[0]["i_xt"] == pytest.approx(4.0, abs=1e-6)
+
+
+def test_information_plane_activations_use_eval_mode_and_restore_it():
+    """Check that measuring turns dropout off and restores each module's mode."""
+    X, y = _data()
+    module = _module(dropout=0.5)
+    cb = InformationPlane(epochs=[0])
+    net = _net(module, cb, max_epochs=1).fit(X, y)
+    module.train()
+    first = cb.activations(net, X)
+    second = cb.activations(net, X)
+    np.testing.assert_array_equal(first[0][1], second[0][1])
+    assert all(m.training for m in module.modules())
+    module.eval()
+    cb.activations(net, X)
+    assert not any(m.training for m in module.modules())
+    assert all(not m._forward_hooks for m in module.modules())
+
+
+def test_information_plane_refit_resets_records():
+    """Check that fitting again starts a new record list."""
+    X, y = _data()
+    cb = InformationPlane(epochs=[0, 1])
+    net = _net(_module(), cb, max_epochs=1).fit(X, y)
+    net.fit(X, y)
+    assert sorted(r["epoch"] for r in cb.records_) == [0, 0, 1, 1]
+
+
+def test_find_layers_picks_activations_and_optionally_the_output():
+    """Check the default layers, include_output, named layers and linear nets."""
+    module = _module()
+    assert [n for n, _ in find_layers(module)] == ["1", "4"]
+    assert [n for n, _ in find_layers(module, include_output=True)] == ["1", "4", "5"]
+    assert [n for n, _ in find_layers(module, layers=["3"])] == ["3"]
+    linear = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
+    assert [n for n, _ in find_layers(linear)] == ["0"]
+    with pytest.raises(ValueError, match=r"layers \['9'\] are not submodules"):
+        find_layers(module, layers=["9"])
+    with pytest.raises(ValueError, match="has no nn.Linear layer"):
+        find_layers(nn.Sequential(nn.Tanh()))
+
+
+def test_information_plane_named_layers_and_output():
+    """Check that layers=[...] selects the modules measured, output included."""
+    X, y = _data()
+    cb = InformationPlane(
+        epochs=[0], layers=["1", "5"], estimator=BinningEstimator(n_bins=4)
+    )
+    _net(_module(), cb, max_epochs=1).fit(X, y)
+    assert [(r["layer"], r["n_units"]) for r in cb.records_] == [("1", 5), ("5", 2)]
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"epochs": "sometimes"}, "epochs must be 'log', 'all' or a list"),
+        ({"epochs": [0, -1]}, "epochs must be 'log', 'all' or a list"),
+        ({"n_points": 1}, "n_points must be an int >= 2; got 1"),
+        ({"estimator": "histogram"}, "estimator must be one of"),
+    ],
+)
+def test_information_plane_rejects_bad_parameters(params, match):
+    """Check that bad callback parameters raise a ValueError naming them."""
+    with pytest.raises(ValueError, match=match):
+        InformationPlane(**params).initialize()
