@@ -6,7 +6,12 @@ import torch
 from skorch import NeuralNetClassifier
 from torch import nn
 
-from sknc.information import BinningEstimator, InformationPlane, KDEEstimator
+from sknc.information import (
+    BinningEstimator,
+    InformationPlane,
+    KDEEstimator,
+    records_from_history,
+)
 from sknc.information._callback import find_layers, log_spaced_epochs
 
 
@@ -152,3 +157,13 @@ def test_information_plane_rejects_bad_parameters(params, match):
     """Check that bad callback parameters raise a ValueError naming them."""
     with pytest.raises(ValueError, match=match):
         InformationPlane(**params).initialize()
+
+
+def test_records_from_history_rebuild_the_callback_records():
+    """Check that the history alone gives back the callback's records."""
+    X, y = _data()
+    cb = InformationPlane(epochs=[0, 2, 3])
+    net = _net(_module(), cb).fit(X, y)
+    keys = ("epoch", "layer", "layer_index", "i_xt", "i_ty")
+    expected = [{k: r[k] for k in keys} for r in cb.records_]
+    assert records_from_history(net.history) == expected

@@ -7,7 +7,7 @@ extra); this package does not import matplotlib.
 
 from sknc.information._base import BaseMIEstimator
 from sknc.information._binning import AdaptiveBinningEstimator, BinningEstimator
-from sknc.information._callback import InformationPlane
+from sknc.information._callback import InformationPlane, records_from_history
 from sknc.information._entropy import discrete_entropy
 from sknc.information._kde import KDEEstimator
 from sknc.information._kmeans import KMeansEstimator
@@ -38,4 +38,5 @@ __all__ = [
     "length_map",
     "mean_field_sweep",
     "mutual_information",
+    "records_from_history",
 ]

@@ -57,6 +57,56 @@ def find_layers(module, layers=None, include_output=False):
     return found if include_output else found[:-1]
 
 
+def records_from_history(history, key="info_plane"):
+    """Rebuild the records of an :class:`InformationPlane` from a net's history.
+
+    Useful when the callback object itself is not at hand (e.g. an estimator
+    that deep-copies its callbacks): every measured epoch's row holds
+    ``key``, and the first row ``key + "_init"`` (epoch 0).
+
+    Parameters
+    ----------
+    history : skorch.History or list of dict
+        The net's history, e.g. ``net.history``.
+
+    key : str, default="info_plane"
+        The history key the callback wrote.
+
+    Returns
+    -------
+    records : list of dict
+        One dict per measured epoch and layer with keys ``"epoch"``,
+        ``"layer"``, ``"layer_index"``, ``"i_xt"`` and ``"i_ty"``.
+
+    Examples
+    --------
+    >>> from sknc.information import records_from_history
+    >>> history = [{"epoch": 1, "info_plane_init": [
+    ...     {"layer": "1", "i_xt": 3.0, "i_ty": 1.0}]}]
+    >>> records_from_history(history)[0]["epoch"]
+    0
+    """
+    records = []
+    for position, row in enumerate(history):
+        measured = []
+        if position == 0 and key + "_init" in row:
+            measured.append((0, row[key + "_init"]))
+        if key in row:
+            measured.append((int(row["epoch"]), row[key]))
+        for epoch, layers in measured:
+            records += [
+                {
+                    "epoch": epoch,
+                    "layer": entry["layer"],
+                    "layer_index": index,
+                    "i_xt": entry["i_xt"],
+                    "i_ty": entry["i_ty"],
+                }
+                for index, entry in enumerate(layers)
+            ]
+    return records
+
+
 class InformationPlane(Callback):
     """Record I(X;T) and I(T;Y) of every hidden layer while a skorch net trains.
 
@@ -71,7 +121,8 @@ class InformationPlane(Callback):
     net's history: the row of a measured epoch gets ``"info_plane"``, a
     list with one ``{"layer", "i_xt", "i_ty"}`` per layer; the measurement
     before training is stored in the first epoch's row as
-    ``"info_plane_init"``.
+    ``"info_plane_init"``. :func:`records_from_history` rebuilds the records
+    from a history.
 
     Parameters
     ----------

@@ -1,0 +1,484 @@
+"""Display-style plots of the information plane (needs ``sknc[plots]``).
+
+Not imported by :mod:`sknc`; matplotlib is imported only when a plot is
+drawn.
+"""
+
+from collections import defaultdict
+
+import numpy as np
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "sknc.plotting needs matplotlib: pip install sknc[plots]"
+        ) from exc
+    return plt
+
+
+def _as_records(records):
+    """Mean I(X;T), I(T;Y) per (layer_index, epoch), sorted, from any records.
+
+    Accepts a list of mappings or a pandas DataFrame with columns ``epoch``,
+    ``i_xt``, ``i_ty`` and ``layer_index`` or ``layer``. Several rows with
+    the same layer and epoch (e.g. several runs) are averaged.
+    """
+    if hasattr(records, "to_dict"):
+        records = records.to_dict("records")
+    records = list(records)
+    if not records:
+        raise ValueError("records is empty: nothing to plot")
+    missing = {"epoch", "i_xt", "i_ty"} - set(records[0])
+    if missing or not ({"layer_index", "layer"} & set(records[0])):
+        raise ValueError(
+            "records need the keys 'epoch', 'i_xt', 'i_ty' and 'layer_index' "
+            f"or 'layer'; got {sorted(records[0])}"
+        )
+    key = "layer_index" if "layer_index" in records[0] else "layer"
+    layers = list(dict.fromkeys(r[key] for r in records))
+    groups = defaultdict(list)
+    for r in records:
+        groups[(layers.index(r[key]), int(r["epoch"]))].append(
+            (float(r["i_xt"]), float(r["i_ty"]))
+        )
+    out = {}
+    for index in range(len(layers)):
+        epochs = sorted(e for (i, e) in groups if i == index)
+        values = np.array([np.mean(groups[(index, e)], axis=0) for e in epochs])
+        out[index] = (np.array(epochs), values[:, 0], values[:, 1])
+    return out
+
+
+def _layer_label(index):
+    return f"layer {index + 1}"
+
+
+class InformationPlaneDisplay:
+    """Information plane: I(X;T) against I(T;Y), coloured by epoch.
+
+    One marker and one joining line per layer; the colour of a point is its
+    epoch (with a colorbar). Build it with :meth:`from_callback` or
+    :meth:`from_records`; rows sharing a layer and an epoch (several runs)
+    are averaged.
+
+    Parameters
+    ----------
+    records : list of dict or pandas.DataFrame
+        Rows with ``epoch``, ``i_xt``, ``i_ty`` and ``layer_index`` (or
+        ``layer``), as in :attr:`InformationPlane.records_
+        <sknc.information.InformationPlane>`.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One line per layer, joining its points in epoch order.
+
+    scatters_ : list of matplotlib PathCollection
+        One scatter per layer, coloured by epoch.
+
+    colorbar_ : matplotlib Colorbar or None
+        The epoch colorbar.
+
+    ax_ : matplotlib Axes
+        The axes drawn on.
+
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
+
+    See Also
+    --------
+    InformationCurvesDisplay : I(X;T) and I(T;Y) against the epoch.
+
+    Examples
+    --------
+    >>> from sknc.plotting import InformationPlaneDisplay
+    >>> records = [
+    ...     {"epoch": e, "layer_index": k, "i_xt": 3.0 - k - 0.1 * e,
+    ...      "i_ty": 0.5 + 0.1 * e}
+    ...     for e in range(3) for k in range(2)
+    ... ]
+    >>> disp = InformationPlaneDisplay.from_records(records)
+    >>> len(disp.lines_), disp.ax_.get_xlabel()
+    (2, 'I(X;T) [bits]')
+    """
+
+    def __init__(self, records):
+        self.records = records
+
+    @classmethod
+    def from_records(
+        cls, records, *, ax=None, cmap="viridis", colorbar=True, epoch_scale="symlog"
+    ):
+        """Plot the information plane of records.
+
+        Parameters
+        ----------
+        records : list of dict or pandas.DataFrame
+            See the class docstring.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        cmap : str or Colormap, default="viridis"
+            Colormap of the epochs.
+
+        colorbar : bool, default=True
+            Whether to add an epoch colorbar.
+
+        epoch_scale : {"symlog", "linear"}, default="symlog"
+            Colour scale of the epochs: ``"symlog"`` (linear below 1,
+            logarithmic above) spreads log-spaced epochs over the colormap.
+
+        Returns
+        -------
+        display : InformationPlaneDisplay
+            The plotted display.
+        """
+        return cls(records).plot(
+            ax=ax, cmap=cmap, colorbar=colorbar, epoch_scale=epoch_scale
+        )
+
+    @classmethod
+    def from_callback(
+        cls, callback, *, ax=None, cmap="viridis", colorbar=True, epoch_scale="symlog"
+    ):
+        """Plot the information plane recorded by an ``InformationPlane``.
+
+        Parameters
+        ----------
+        callback : InformationPlane
+            A callback that has recorded (``records_``).
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        cmap : str or Colormap, default="viridis"
+            Colormap of the epochs.
+
+        colorbar : bool, default=True
+            Whether to add an epoch colorbar.
+
+        epoch_scale : {"symlog", "linear"}, default="symlog"
+            Colour scale of the epochs: ``"symlog"`` (linear below 1,
+            logarithmic above) spreads log-spaced epochs over the colormap.
+
+        Returns
+        -------
+        display : InformationPlaneDisplay
+            The plotted display.
+        """
+        return cls.from_records(
+            _callback_records(callback),
+            ax=ax,
+            cmap=cmap,
+            colorbar=colorbar,
+            epoch_scale=epoch_scale,
+        )
+
+    @classmethod
+    def from_history(
+        cls, history, *, ax=None, cmap="viridis", colorbar=True, epoch_scale="symlog"
+    ):
+        """Plot the information plane an ``InformationPlane`` wrote to a history.
+
+        Parameters
+        ----------
+        history : skorch.History
+            A net's history, e.g. ``net.history`` or ``clf.history_``.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        cmap : str or Colormap, default="viridis"
+            Colormap of the epochs.
+
+        colorbar : bool, default=True
+            Whether to add an epoch colorbar.
+
+        epoch_scale : {"symlog", "linear"}, default="symlog"
+            Colour scale of the epochs.
+
+        Returns
+        -------
+        display : InformationPlaneDisplay
+            The plotted display.
+        """
+        return cls.from_records(
+            _history_records(history),
+            ax=ax,
+            cmap=cmap,
+            colorbar=colorbar,
+            epoch_scale=epoch_scale,
+        )
+
+    def plot(self, ax=None, *, cmap="viridis", colorbar=True, epoch_scale="symlog"):
+        """Draw the plane.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        cmap : str or Colormap, default="viridis"
+            Colormap of the epochs.
+
+        colorbar : bool, default=True
+            Whether to add an epoch colorbar.
+
+        epoch_scale : {"symlog", "linear"}, default="symlog"
+            Colour scale of the epochs: ``"symlog"`` (linear below 1,
+            logarithmic above) spreads log-spaced epochs over the colormap.
+
+        Returns
+        -------
+        display : InformationPlaneDisplay
+            ``self``, with ``ax_``, ``figure_``, ``lines_``, ``scatters_``
+            and ``colorbar_`` set.
+        """
+        plt = _pyplot()
+        from matplotlib.colors import Normalize, SymLogNorm
+
+        if epoch_scale not in ("symlog", "linear"):
+            raise ValueError(
+                f"epoch_scale must be 'symlog' or 'linear'; got {epoch_scale!r}"
+            )
+        data = _as_records(self.records)
+        if ax is None:
+            _, ax = plt.subplots()
+        all_epochs = np.concatenate([d[0] for d in data.values()])
+        vmin, vmax = all_epochs.min(), max(all_epochs.max(), all_epochs.min() + 1)
+        if epoch_scale == "symlog":
+            norm = SymLogNorm(linthresh=1.0, vmin=vmin, vmax=vmax)
+        else:
+            norm = Normalize(vmin=vmin, vmax=vmax)
+        self.lines_, self.scatters_ = [], []
+        for index, (epochs, i_xt, i_ty) in data.items():
+            marker = _MARKERS[index % len(_MARKERS)]
+            (line,) = ax.plot(
+                i_xt,
+                i_ty,
+                color="0.6",
+                linewidth=0.8,
+                zorder=1,
+                label=_layer_label(index),
+            )
+            scatter = ax.scatter(
+                i_xt,
+                i_ty,
+                c=epochs,
+                cmap=cmap,
+                norm=norm,
+                marker=marker,
+                s=30,
+                edgecolors="0.2",
+                linewidths=0.3,
+                zorder=2,
+            )
+            self.lines_.append(line)
+            self.scatters_.append(scatter)
+        ax.set_xlabel("I(X;T) [bits]")
+        ax.set_ylabel("I(T;Y) [bits]")
+        ax.legend(
+            handles=[
+                plt.Line2D(
+                    [],
+                    [],
+                    color="0.3",
+                    marker=_MARKERS[i % len(_MARKERS)],
+                    linewidth=0.8,
+                    label=_layer_label(i),
+                )
+                for i in data
+            ],
+            loc="lower right",
+        )
+        self.colorbar_ = (
+            ax.figure.colorbar(self.scatters_[0], ax=ax, label="epoch")
+            if colorbar
+            else None
+        )
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+class InformationCurvesDisplay:
+    """Per-layer I(X;T) and I(T;Y) against the epoch, on two axes.
+
+    Parameters
+    ----------
+    records : list of dict or pandas.DataFrame
+        Rows with ``epoch``, ``i_xt``, ``i_ty`` and ``layer_index`` (or
+        ``layer``); rows sharing a layer and an epoch are averaged.
+
+    Attributes
+    ----------
+    lines_ : ndarray of matplotlib Line2D of shape (2, n_layers)
+        ``lines_[0]`` I(X;T), ``lines_[1]`` I(T;Y), one line per layer.
+
+    axes_ : ndarray of matplotlib Axes of shape (2,)
+        The I(X;T) and the I(T;Y) axes.
+
+    figure_ : matplotlib Figure
+        The figure holding ``axes_``.
+
+    See Also
+    --------
+    InformationPlaneDisplay : The two quantities against each other.
+
+    Examples
+    --------
+    >>> from sknc.plotting import InformationCurvesDisplay
+    >>> records = [{"epoch": e, "layer_index": 0, "i_xt": 2.0, "i_ty": 0.1 * e}
+    ...            for e in range(4)]
+    >>> disp = InformationCurvesDisplay.from_records(records)
+    >>> disp.lines_.shape, disp.axes_[1].get_ylabel()
+    ((2, 1), 'I(T;Y) [bits]')
+    """
+
+    def __init__(self, records):
+        self.records = records
+
+    @classmethod
+    def from_records(cls, records, *, axes=None, xscale="symlog"):
+        """Plot the curves of records.
+
+        Parameters
+        ----------
+        records : list of dict or pandas.DataFrame
+            See the class docstring.
+
+        axes : sequence of two matplotlib Axes, default=None
+            Axes for I(X;T) and I(T;Y); a new figure if None.
+
+        xscale : {"symlog", "linear", "log"}, default="symlog"
+            Scale of the epoch axis (``"symlog"`` shows epoch 0 and
+            log-spaced epochs).
+
+        Returns
+        -------
+        display : InformationCurvesDisplay
+            The plotted display.
+        """
+        return cls(records).plot(axes=axes, xscale=xscale)
+
+    @classmethod
+    def from_callback(cls, callback, *, axes=None, xscale="symlog"):
+        """Plot the curves recorded by an ``InformationPlane`` callback.
+
+        Parameters
+        ----------
+        callback : InformationPlane
+            A callback that has recorded (``records_``).
+
+        axes : sequence of two matplotlib Axes, default=None
+            Axes for I(X;T) and I(T;Y); a new figure if None.
+
+        xscale : {"symlog", "linear", "log"}, default="symlog"
+            Scale of the epoch axis.
+
+        Returns
+        -------
+        display : InformationCurvesDisplay
+            The plotted display.
+        """
+        return cls.from_records(_callback_records(callback), axes=axes, xscale=xscale)
+
+    @classmethod
+    def from_history(cls, history, *, axes=None, xscale="symlog"):
+        """Plot the curves an ``InformationPlane`` callback wrote to a history.
+
+        Parameters
+        ----------
+        history : skorch.History
+            A net's history, e.g. ``net.history`` or ``clf.history_``.
+
+        axes : sequence of two matplotlib Axes, default=None
+            Axes for I(X;T) and I(T;Y); a new figure if None.
+
+        xscale : {"symlog", "linear", "log"}, default="symlog"
+            Scale of the epoch axis.
+
+        Returns
+        -------
+        display : InformationCurvesDisplay
+            The plotted display.
+        """
+        return cls.from_records(_history_records(history), axes=axes, xscale=xscale)
+
+    def plot(self, axes=None, *, xscale="symlog"):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        axes : sequence of two matplotlib Axes, default=None
+            Axes for I(X;T) and I(T;Y); a new figure if None.
+
+        xscale : {"symlog", "linear", "log"}, default="symlog"
+            Scale of the epoch axis.
+
+        Returns
+        -------
+        display : InformationCurvesDisplay
+            ``self``, with ``axes_``, ``figure_`` and ``lines_`` set.
+        """
+        plt = _pyplot()
+        if xscale not in ("symlog", "linear", "log"):
+            raise ValueError(
+                f"xscale must be 'symlog', 'linear' or 'log'; got {xscale!r}"
+            )
+        data = _as_records(self.records)
+        if axes is None:
+            _, axes = plt.subplots(1, 2, figsize=(10, 4))
+        axes = np.asarray(axes, dtype=object).ravel()
+        if axes.size != 2:
+            raise ValueError(f"axes must hold 2 Axes; got {axes.size}")
+        lines = np.empty((2, len(data)), dtype=object)
+        for index, (epochs, i_xt, i_ty) in data.items():
+            marker = _MARKERS[index % len(_MARKERS)]
+            for row, values in enumerate((i_xt, i_ty)):
+                (lines[row, index],) = axes[row].plot(
+                    epochs,
+                    values,
+                    marker=marker,
+                    markersize=3,
+                    label=_layer_label(index),
+                )
+        for ax, name in zip(axes, ("I(X;T) [bits]", "I(T;Y) [bits]")):
+            if xscale == "symlog":
+                ax.set_xscale("symlog", linthresh=1.0)
+            else:
+                ax.set_xscale(xscale)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(name)
+        axes[1].legend(loc="best")
+        self.lines_ = lines
+        self.axes_ = axes
+        self.figure_ = axes[0].figure
+        return self
+
+
+def _callback_records(callback):
+    records = getattr(callback, "records_", None)
+    if not records:
+        raise ValueError(
+            f"{type(callback).__name__} has no records_: fit a net with it first"
+        )
+    return records
+
+
+def _history_records(history):
+    from sknc.information import records_from_history
+
+    records = records_from_history(history)
+    if not records:
+        raise ValueError(
+            "the history holds no 'info_plane' entries: train with an "
+            "InformationPlane callback first"
+        )
+    return records

@@ -1,0 +1,136 @@
+"""Tests of the information-plane displays in sknc.plotting."""
+
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sknc.plotting import InformationCurvesDisplay, InformationPlaneDisplay
+
+
+def _records(n_layers=3, epochs=(0, 1, 3, 10), runs=(0,)):
+    return [
+        {
+            "run": run,
+            "epoch": e,
+            "layer": str(2 * k + 1),
+            "layer_index": k,
+            "i_xt": 5.0 - k - 0.1 * e + run,
+            "i_ty": 0.2 + 0.05 * e + 0.1 * run,
+        }
+        for run in runs
+        for e in epochs
+        for k in range(n_layers)
+    ]
+
+
+def test_information_plane_display_draws_one_line_per_layer(pyplot):
+    """Check one line and one scatter per layer, axis labels and a colorbar."""
+    disp = InformationPlaneDisplay.from_records(_records(n_layers=3))
+    assert len(disp.lines_) == len(disp.scatters_) == 3
+    assert disp.ax_.get_xlabel() == "I(X;T) [bits]"
+    assert disp.ax_.get_ylabel() == "I(T;Y) [bits]"
+    assert disp.colorbar_.ax.get_ylabel() == "epoch"
+    assert disp.figure_ is disp.ax_.figure
+    x, y = disp.lines_[1].get_data()
+    np.testing.assert_allclose(x, [4.0, 3.9, 3.7, 3.0])
+    np.testing.assert_allclose(y, [0.2, 0.25, 0.35, 0.7])
+    np.testing.assert_allclose(disp.scatters_[0].get_array(), [0, 1, 3, 10])
+    labels = [t.get_text() for t in disp.ax_.get_legend().get_texts()]
+    assert labels == ["layer 1", "layer 2", "layer 3"]
+
+
+def test_information_plane_display_uses_given_axes_and_averages_runs(pyplot):
+    """Check that a given ax is drawn on and rows of several runs are averaged."""
+    _, ax = pyplot.subplots()
+    disp = InformationPlaneDisplay.from_records(
+        _records(n_layers=2, runs=(0, 1)), ax=ax, colorbar=False, epoch_scale="linear"
+    )
+    assert disp.ax_ is ax and disp.colorbar_ is None
+    assert len(disp.lines_) == 2
+    x, _ = disp.lines_[0].get_data()
+    np.testing.assert_allclose(x, [5.5, 5.4, 5.2, 4.5])
+
+
+def test_information_curves_display_draws_both_quantities(pyplot):
+    """Check two axes (I(X;T), I(T;Y) vs epoch) with one line per layer each."""
+    disp = InformationCurvesDisplay.from_records(_records(n_layers=4))
+    assert disp.lines_.shape == (2, 4)
+    assert [ax.get_ylabel() for ax in disp.axes_] == ["I(X;T) [bits]", "I(T;Y) [bits]"]
+    assert all(ax.get_xlabel() == "epoch" for ax in disp.axes_)
+    assert disp.axes_[0].get_xscale() == "symlog"
+    epochs, values = disp.lines_[1, 2].get_data()
+    np.testing.assert_allclose(epochs, [0, 1, 3, 10])
+    np.testing.assert_allclose(values, [0.2, 0.25, 0.35, 0.7])
+
+
+def test_displays_from_callback_and_history(pyplot):
+    """Check building from a callback's records_ and from a history."""
+    records = _records(n_layers=2, epochs=(0, 2))
+    cb = SimpleNamespace(records_=records)
+    assert len(InformationPlaneDisplay.from_callback(cb).lines_) == 2
+    assert InformationCurvesDisplay.from_callback(cb).lines_.shape == (2, 2)
+    rows = [
+        {"layer": r["layer"], "i_xt": r["i_xt"], "i_ty": r["i_ty"]} for r in records
+    ]
+    history = [
+        {"epoch": 1, "info_plane_init": rows[:2]},
+        {"epoch": 2, "info_plane": rows[2:]},
+    ]
+    disp = InformationPlaneDisplay.from_history(history)
+    np.testing.assert_allclose(disp.lines_[0].get_data()[0], [5.0, 4.8])
+    assert InformationCurvesDisplay.from_history(history).lines_.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (lambda: InformationPlaneDisplay.from_records([]), "records is empty"),
+        (
+            lambda: InformationPlaneDisplay.from_records([{"epoch": 0, "i_xt": 1}]),
+            "records need the keys",
+        ),
+        (
+            lambda: InformationPlaneDisplay.from_callback(SimpleNamespace()),
+            "has no records_",
+        ),
+        (
+            lambda: InformationCurvesDisplay.from_history([{"epoch": 1}]),
+            "no 'info_plane' entries",
+        ),
+        (
+            lambda: InformationCurvesDisplay.from_records(_records(), xscale="x"),
+            "xscale must be",
+        ),
+        (
+            lambda: InformationPlaneDisplay.from_records(_records(), epoch_scale="x"),
+            "epoch_scale must be",
+        ),
+    ],
+)
+def test_displays_reject_bad_input(pyplot, build, match):
+    """Check that empty or malformed records raise a ValueError saying why."""
+    with pytest.raises(ValueError, match=match):
+        build()
+
+
+def test_plotting_without_matplotlib_names_the_extra(monkeypatch):
+    """Check that a missing matplotlib raises ImportError naming sknc[plots]."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install sknc\[plots\]"):
+        InformationPlaneDisplay.from_records(_records())
+
+
+def test_information_package_does_not_import_matplotlib():
+    """Check that importing sknc and sknc.information leaves matplotlib unloaded."""
+    code = (
+        "import sys, sknc, sknc.information; "
+        "print(any(m.startswith('matplotlib') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
