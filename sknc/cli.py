@@ -1,0 +1,168 @@
+"""The ``sknc`` command: one small function per subcommand.
+
+Each subcommand is a thin shell over importable functions; ``main`` parses
+and dispatches.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _add_infoplane(subparsers):
+    parser = subparsers.add_parser(
+        "infoplane",
+        help="train a small MLP and plot its information plane",
+        description=(
+            "Shwartz-Ziv & Tishby's information plane: train 12-10-7-5-4-3-2 on "
+            "the 12-bit dataset (or 4-10-7-5-4-3 on IRIS) with Adam and record "
+            "I(X;T), I(T;Y) of every hidden layer at log-spaced epochs."
+        ),
+    )
+    parser.add_argument("--dataset", choices=("ib12", "iris"), default="ib12")
+    parser.add_argument("--activation", choices=("tanh", "relu"), default="tanh")
+    parser.add_argument(
+        "--estimator",
+        choices=("bin", "adaptive", "kde", "kmeans"),
+        default=None,
+        help="default: bin (30 bins on [-1, 1]) for tanh, adaptive (Scott) for relu",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="training epochs (default: 2000 for ib12, 300 for iris)",
+    )
+    parser.add_argument(
+        "--n-points", type=_positive_int, default=25, help="measured epochs (>= 2)"
+    )
+    parser.add_argument("--runs", type=_positive_int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-bins", type=_positive_int, default=30)
+    parser.add_argument("--noise-variance", type=_positive_float, default=1e-3)
+    parser.add_argument("--n-clusters", type=_positive_int, default=50)
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write PNG figures and records.csv here"
+    )
+    parser.set_defaults(func=_cmd_infoplane, parser=parser)
+    return parser
+
+
+def _cmd_infoplane(args):
+    parser = args.parser
+    if args.n_points < 2:
+        parser.error(f"argument --n-points: must be at least 2, got {args.n_points}")
+    if args.n_bins < 2:
+        parser.error(f"argument --n-bins: must be at least 2, got {args.n_bins}")
+    from sknc.information._experiment import (
+        run_infoplane,
+        write_figures,
+        write_records_csv,
+    )
+
+    try:
+        records, scores = run_infoplane(
+            args.dataset,
+            activation=args.activation,
+            estimator=args.estimator,
+            epochs=args.epochs,
+            n_points=args.n_points,
+            runs=args.runs,
+            seed=args.seed,
+            data_home=args.data_home,
+            n_bins=args.n_bins,
+            noise_variance=args.noise_variance,
+            n_clusters=args.n_clusters,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    _print_summary(records, scores)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        paths = [write_records_csv(records, args.out / "records.csv")]
+        title = f"{args.dataset}, {args.activation}, {args.estimator or 'default'}"
+        paths += write_figures(records, args.out, title=title)
+        for path in paths:
+            print(f"wrote {path}")
+    return 0
+
+
+def _print_summary(records, scores):
+    last = max(r["epoch"] for r in records)
+    print(f"{'layer':>5} {'epoch':>6} {'I(X;T)':>8} {'I(T;Y)':>8}  (mean over runs)")
+    for epoch in (0, last):
+        rows = [r for r in records if r["epoch"] == epoch]
+        for index in sorted({r["layer_index"] for r in rows}):
+            vals = [r for r in rows if r["layer_index"] == index]
+            i_xt = sum(r["i_xt"] for r in vals) / len(vals)
+            i_ty = sum(r["i_ty"] for r in vals) / len(vals)
+            print(f"{index + 1:>5} {epoch:>6} {i_xt:8.3f} {i_ty:8.3f}")
+    mean = sum(scores) / len(scores)
+    print(f"test accuracy: {mean:.3f} (mean of {len(scores)} run(s))")
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sknc",
+        description="Neuron campaign initialization and information-plane tools.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    _add_infoplane(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``sknc`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` if None.
+
+    Returns
+    -------
+    status : int
+        0 on success. Bad arguments exit with status 2 and a message.
+
+    Examples
+    --------
+    Bad arguments stop with status 2 and a message on stderr:
+
+    >>> from sknc.cli import main
+    >>> try:
+    ...     main(["infoplane", "--epochs", "0"])
+    ... except SystemExit as exc:
+    ...     print(exc.code)
+    2
+    """
+    parser = _build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
