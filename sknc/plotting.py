@@ -105,6 +105,8 @@ class InformationPlaneDisplay:
     >>> disp = InformationPlaneDisplay.from_records(records)
     >>> len(disp.lines_), disp.ax_.get_xlabel()
     (2, 'I(X;T) [bits]')
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, records):
@@ -339,6 +341,8 @@ class InformationCurvesDisplay:
     >>> disp = InformationCurvesDisplay.from_records(records)
     >>> disp.lines_.shape, disp.axes_[1].get_ylabel()
     ((2, 1), 'I(T;Y) [bits]')
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(disp.figure_)
     """
 
     def __init__(self, records):

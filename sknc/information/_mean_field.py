@@ -102,7 +102,7 @@ def length_map(q, sigma_w2, sigma_b2=0.0, activation="tanh"):
     Examples
     --------
     >>> from sknc.information import length_map
-    >>> float(length_map(3.0, sigma_w2=2.0, activation="relu"))
+    >>> round(float(length_map(3.0, sigma_w2=2.0, activation="relu")), 12)
     3.0
     """
     q = np.asarray(q, dtype=float)
@@ -156,7 +156,7 @@ def fixed_point_q(sigma_w2, sigma_b2=0.0, activation="tanh", *, q0=1.0):
     Examples
     --------
     >>> from sknc.information import fixed_point_q
-    >>> fixed_point_q(1.0, 0.5, activation="relu")
+    >>> round(fixed_point_q(1.0, 0.5, activation="relu"), 12)
     1.0
     >>> fixed_point_q(3.0, 0.0, activation="relu")
     inf

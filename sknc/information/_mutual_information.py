@@ -96,8 +96,8 @@ default="bin"
     --------
     >>> import numpy as np
     >>> from sknc.information import mutual_information
-    >>> T = np.array([[0.1], [0.3], [0.6], [0.9]])
-    >>> mutual_information(T, [0, 0, 1, 1], estimator="bin", n_bins=4)
+    >>> T = np.array([[0.1], [0.35], [0.6], [0.85]])
+    >>> mutual_information(T, [0, 0, 1, 1], n_bins=4, value_range=(0, 1))
     (2.0, 1.0)
     """
     return get_estimator(estimator, **params).estimate(T, y)
