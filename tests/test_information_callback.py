@@ -71,7 +71,7 @@ def test_information_plane_records_epoch_zero_and_chosen_epochs():
 
 
 def test_information_plane_log_schedule_includes_zero_and_last_epoch():
-    """Check that epochs='log' measures at 0, log-spaced epochs and max_epochs."""
+    """Check epochs='log' (0, log-spaced, max_epochs) and epochs='all'."""
     assert log_spaced_epochs(100, 5) == [0, 1, 5, 22, 100]
     assert log_spaced_epochs(3, 20) == [0, 1, 2, 3]
     X, y = _data()
@@ -79,6 +79,9 @@ def test_information_plane_log_schedule_includes_zero_and_last_epoch():
     _net(_module(), cb, max_epochs=4).fit(X, y)
     assert cb.epochs_ == {0, 1, 4}
     assert sorted({r["epoch"] for r in cb.records_}) == [0, 1, 4]
+    every = InformationPlane(epochs="all")
+    _net(_module(), every, max_epochs=2).fit(X, y)
+    assert sorted({r["epoch"] for r in every.records_}) == [0, 1, 2]
 
 
 def test_information_plane_measures_given_data_with_any_estimator():

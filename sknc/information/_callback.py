@@ -163,8 +163,9 @@ default="bin"
         ``"layer"`` (module name), ``"layer_index"`` (0 = first hidden
         layer), ``"n_units"``, ``"i_xt"`` and ``"i_ty"``.
 
-    epochs_ : list of int
-        The epochs at which measurements are taken.
+    epochs_ : set of int or None
+        The epochs at which measurements are taken; None with
+        ``epochs="all"``.
 
     estimator_ : estimator
         The estimator used.
@@ -310,10 +311,11 @@ default="bin"
                 handle.remove()
             for m, flag in modes:
                 m.training = flag
-        return [
-            (name, torch.cat(store).reshape(len(torch.cat(store)), -1).numpy())
-            for (name, _), store in zip(targets, outputs)
-        ]
+        result = []
+        for (name, _), store in zip(targets, outputs):
+            T = torch.cat(store)
+            result.append((name, T.reshape(T.shape[0], -1).numpy()))
+        return result
 
     def _measure(self, net, epoch):
         X, y = self.data_
