@@ -124,6 +124,102 @@ def _print_summary(records, scores):
     print(f"test accuracy: {mean:.3f} (mean of {len(scores)} run(s))")
 
 
+def _hidden_sizes(text):
+    try:
+        sizes = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected widths separated by commas, e.g. 256,100; got {text!r}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive; got {text!r}")
+    return sizes
+
+
+def _add_compare(subparsers):
+    parser = subparsers.add_parser(
+        "compare",
+        help="train an MLP with several initializations side by side",
+        description=(
+            "Train the same MLP with every init on the same splits and seeds, "
+            "print a table (minimum test error mean ± std, epoch of the minimum, "
+            "error after one epoch, epochs to reach He's final error, paired "
+            "differences with He, init time) and write CSV files and a PNG. "
+            "Campaign variants: campaign:alpha=0.5,base=xavier,ratio=5,"
+            "rescale=norm."
+        ),
+    )
+    parser.add_argument("--dataset", choices=("digits", "mnist"), default="digits")
+    parser.add_argument(
+        "--hidden", type=_hidden_sizes, default=(100,), help="e.g. 256,100"
+    )
+    parser.add_argument(
+        "--inits",
+        default="he,xavier,lsuv,campaign",
+        help="comma-separated init specs; campaign options after a colon",
+    )
+    parser.add_argument("--epochs", type=_positive_int, default=30)
+    parser.add_argument("--seeds", type=_positive_int, default=5)
+    parser.add_argument("--train-size", type=_positive_int, default=None)
+    parser.add_argument("--lr", type=_positive_float, default=0.1)
+    parser.add_argument("--batch-size", type=_positive_int, default=100)
+    parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("sknc-out"), help="directory for CSV and PNG"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.set_defaults(func=_cmd_compare, parser=parser)
+    return parser
+
+
+def _split_specs(text):
+    # Commas separate specs, but also a campaign's options: a piece with
+    # "=" and no ":" continues the previous spec.
+    specs = []
+    for piece in filter(None, (p.strip() for p in text.split(","))):
+        if specs and "=" in piece and ":" not in piece:
+            specs[-1] += "," + piece
+        else:
+            specs.append(piece)
+    return specs
+
+
+def _cmd_compare(args):
+    from sknc._compare import compare, format_table
+
+    try:
+        _, rows = compare(
+            args.dataset,
+            hidden=args.hidden,
+            inits=_split_specs(args.inits),
+            epochs=args.epochs,
+            seeds=args.seeds,
+            train_size=args.train_size,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            activation=args.activation,
+            data_home=args.data_home,
+            device=args.device,
+            out=args.out,
+            progress=not args.quiet,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
+    reference = rows[0]["init"] if "he" not in [r["init"] for r in rows] else "he"
+    print(
+        f"{args.dataset}, hidden {args.hidden}, {args.epochs} epochs, "
+        f"{args.seeds} seeds (paired by seed), SGD lr {args.lr}, batch "
+        f"{args.batch_size}"
+    )
+    print(format_table(rows, reference=reference))
+    print(f"wrote {args.out}/summary.csv, runs.csv, curves.csv, test_error.png")
+    return 0
+
+
 def _build_parser():
     parser = argparse.ArgumentParser(
         prog="sknc",
@@ -131,6 +227,7 @@ def _build_parser():
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
+    _add_compare(subparsers)
     _add_infoplane(subparsers)
     return parser
 

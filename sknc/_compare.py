@@ -1,0 +1,484 @@
+"""Compare initialization strategies side by side (the ``sknc compare`` job).
+
+Every initializer is trained on the same splits with the same seeds, so the
+results are paired by seed. Importable functions; the CLI is a thin shell.
+"""
+
+import csv
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sknc._initializers import INITIALIZERS, NeuronCampaign
+
+# Short keys of init specs ("campaign:alpha=0.5,base=xavier") and the
+# NeuronCampaign parameters they set.
+SPEC_KEYS = {
+    "alpha": "alpha",
+    "base": "base_init",
+    "ratio": "candidate_ratio",
+    "candidate_ratio": "candidate_ratio",
+    "max_candidates": "max_candidates",
+    "n_samples": "n_samples",
+    "balanced": "class_balanced",
+    "orthogonal": "orthogonal",
+    "rescale": "rescale",
+    "bias": "bias",
+}
+
+
+def _spec_value(key, text):
+    if key == "alpha":
+        if text == "linear":
+            return text
+        values = [float(v) for v in text.split("/")]
+        return values[0] if len(values) == 1 else values
+    if key in ("class_balanced", "orthogonal"):
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"{key} takes true or false; got {text!r}")
+        return text.lower() in ("true", "1")
+    if key in ("max_candidates",):
+        return int(text)
+    if key == "n_samples":
+        return None if text.lower() == "none" else int(text)
+    if key == "rescale":
+        return None if text.lower() == "none" else text
+    if key in ("candidate_ratio", "bias"):
+        return float(text)
+    return text
+
+
+def parse_init_spec(spec):
+    """Parse an init spec into ``(label, initializer)``.
+
+    Parameters
+    ----------
+    spec : str
+        A name of ``sknc``'s initializers (``"he"``, ``"xavier"``,
+        ``"orthogonal"``, ``"lsuv"``, ``"campaign"``), optionally followed
+        by ``:key=value,...`` for the campaign. Keys: ``alpha`` (a float,
+        ``linear``, or per-layer values joined by ``/``), ``base`` (he,
+        xavier, orthogonal), ``ratio``, ``max_candidates``, ``n_samples``,
+        ``balanced``, ``orthogonal``, ``rescale``, ``bias``.
+
+    Returns
+    -------
+    label : str
+    initializer : object
+        Unseeded (``random_state=None``); the classifier seeds it.
+
+    Examples
+    --------
+    >>> from sknc._compare import parse_init_spec
+    >>> parse_init_spec("campaign:alpha=0.5,base=xavier")
+    ('campaign:alpha=0.5,base=xavier', NeuronCampaign(alpha=0.5, base_init='xavier'))
+    """
+    name, _, options = spec.strip().partition(":")
+    if name not in INITIALIZERS:
+        raise ValueError(
+            f"unknown init {name!r} in {spec!r}; expected one of {sorted(INITIALIZERS)}"
+        )
+    if options and name != "campaign":
+        raise ValueError(f"only campaign takes options; got {spec!r}")
+    params = {}
+    for item in filter(None, options.split(",")):
+        key, eq, text = item.partition("=")
+        if not eq or key not in SPEC_KEYS:
+            raise ValueError(
+                f"bad option {item!r} in {spec!r}; expected key=value with key in "
+                f"{sorted(SPEC_KEYS)}"
+            )
+        params[SPEC_KEYS[key]] = _spec_value(SPEC_KEYS[key], text)
+    init = NeuronCampaign(**params) if name == "campaign" else INITIALIZERS[name]()
+    init.get_params()  # fail early on a bad combination
+    return spec.strip(), init
+
+
+def load_split(dataset, *, seed, train_size=None, data_home=None):
+    """Return ``X_train, y_train, X_test, y_test`` (float32 in [0, 1]).
+
+    ``digits`` is split 70/30, stratified, with ``seed``; ``mnist`` keeps
+    its official 60 000 / 10 000 split. ``train_size`` draws a stratified
+    subset of the training rows with ``seed``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if dataset == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X = (X / 16.0).astype(np.float32)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=seed
+        )
+    elif dataset == "mnist":
+        from sknc.datasets import load_mnist
+
+        X_tr, y_tr = load_mnist(data_home, subset="train", return_X_y=True)
+        X_te, y_te = load_mnist(data_home, subset="test", return_X_y=True)
+    else:
+        raise ValueError(f"unknown dataset {dataset!r}; expected digits or mnist")
+    if train_size is not None and train_size < len(y_tr):
+        X_tr, _, y_tr, _ = train_test_split(
+            X_tr, y_tr, train_size=train_size, stratify=y_tr, random_state=seed
+        )
+    return X_tr, y_tr, X_te, y_te
+
+
+def _test_error_callback(X, y):
+    from skorch.callbacks import Callback
+
+    class TestError(Callback):
+        """Record the test error at initialization and after each epoch."""
+
+        def __init__(self, X, y):
+            self.X = X
+            self.y = y
+
+        def _error(self, net):
+            module = net.module_
+            was_training = module.training
+            module.eval()
+            with torch.no_grad():
+                out = module(torch.as_tensor(self.X, device=net.device))
+            module.train(was_training)
+            return float((out.argmax(dim=1).cpu().numpy() != self.y).mean())
+
+        def on_train_begin(self, net, **kwargs):
+            if not len(net.history):
+                self.initial_error_ = self._error(net)
+
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("test_error", self._error(net))
+
+    return TestError(X, y)
+
+
+@dataclass
+class Run:
+    """One training run: an init on one seed."""
+
+    init: str
+    seed: int
+    errors: list = field(default_factory=list)  # test error after epoch 0..E
+    init_time: float = 0.0
+    train_time: float = 0.0
+
+    @property
+    def min_error(self):
+        return min(self.errors[1:])
+
+    @property
+    def min_epoch(self):
+        return int(np.argmin(self.errors[1:])) + 1
+
+
+def run_one(
+    spec,
+    seed,
+    split,
+    *,
+    hidden,
+    epochs,
+    lr=0.1,
+    batch_size=100,
+    activation="relu",
+    device="cpu",
+):
+    """Train one classifier and return its :class:`Run`."""
+    from sknc._mlp import NCMLPClassifier
+
+    label, init = parse_init_spec(spec)
+    X_tr, y_tr, X_te, y_te = split
+    clf = NCMLPClassifier(
+        hidden_layer_sizes=hidden,
+        activation=activation,
+        initializer=init,
+        max_epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
+        random_state=seed,
+        device=device,
+        callbacks=[_test_error_callback(X_te, y_te)],
+    )
+    t0 = time.perf_counter()
+    clf.fit(X_tr, y_tr)
+    total = time.perf_counter() - t0
+    cb = dict(clf.net_.callbacks_)["TestError"]
+    errors = [cb.initial_error_] + list(clf.history_[:, "test_error"])
+    init_time = clf.initializer_.init_time_
+    return Run(label, seed, errors, init_time, total - init_time)
+
+
+def epochs_to_reach(errors, target):
+    """First epoch whose test error is at most ``target`` (NaN if never)."""
+    for epoch, err in enumerate(errors[1:], start=1):
+        if err <= target:
+            return epoch
+    return math.nan
+
+
+def summarize(runs, reference="he"):
+    """Aggregate runs per init: mean and std over seeds, paired vs reference.
+
+    Returns a list of dict rows, one per init, in the order first seen.
+    """
+    inits = list(dict.fromkeys(r.init for r in runs))
+    by = {(r.init, r.seed): r for r in runs}
+    seeds = sorted({r.seed for r in runs})
+    ref_final = {
+        s: by[(reference, s)].errors[-1] for s in seeds if (reference, s) in by
+    }
+    rows = []
+    for init in inits:
+        mine = [by[(init, s)] for s in seeds if (init, s) in by]
+        min_err = np.array([r.min_error for r in mine])
+        row = {
+            "init": init,
+            "n_seeds": len(mine),
+            "min_error_mean": min_err.mean(),
+            "min_error_std": min_err.std(ddof=1) if len(mine) > 1 else 0.0,
+            "min_epoch_mean": np.mean([r.min_epoch for r in mine]),
+            "error_epoch1_mean": np.mean([r.errors[1] for r in mine]),
+            "error_init_mean": np.mean([r.errors[0] for r in mine]),
+            "init_time_mean": np.mean([r.init_time for r in mine]),
+            "train_time_mean": np.mean([r.train_time for r in mine]),
+        }
+        if ref_final:
+            reach = [
+                epochs_to_reach(r.errors, ref_final[r.seed])
+                for r in mine
+                if r.seed in ref_final
+            ]
+            row["epochs_to_ref_final"] = (
+                np.nanmean(reach) if any(not math.isnan(v) for v in reach) else math.nan
+            )
+            row["reached_ref_final"] = sum(not math.isnan(v) for v in reach)
+            diffs = np.array(
+                [
+                    r.min_error - by[(reference, r.seed)].min_error
+                    for r in mine
+                    if (reference, r.seed) in by
+                ]
+            )
+            row["diff_vs_ref_mean"] = diffs.mean()
+            row["diff_vs_ref_std"] = diffs.std(ddof=1) if len(diffs) > 1 else 0.0
+            row["wins"] = int((diffs < 0).sum())
+            row["ties"] = int((diffs == 0).sum())
+            row["losses"] = int((diffs > 0).sum())
+        rows.append(row)
+    return rows
+
+
+def _paired(row):
+    if "diff_vs_ref_mean" not in row:
+        return "-"
+    mean, std = 100 * row["diff_vs_ref_mean"], 100 * row["diff_vs_ref_std"]
+    return f"{mean:+.2f} ± {std:.2f}"
+
+
+def format_table(rows, reference="he"):
+    """Return the summary rows as a plain-text table (errors in percent)."""
+    header = [
+        "init",
+        "min test err %",
+        "epoch of min",
+        "err@1 %",
+        f"epochs to {reference} final",
+        f"paired diff vs {reference} (pts)",
+        "W/T/L",
+        "init s",
+    ]
+    lines = []
+    for r in rows:
+        reach = r.get("epochs_to_ref_final", math.nan)
+        reach_text = "never" if math.isnan(reach) else f"{reach:.1f}"
+        if "reached_ref_final" in r and r["reached_ref_final"] < r["n_seeds"]:
+            reach_text += f" ({r['reached_ref_final']}/{r['n_seeds']})"
+        lines.append(
+            [
+                r["init"],
+                f"{100 * r['min_error_mean']:.2f} ± {100 * r['min_error_std']:.2f}",
+                f"{r['min_epoch_mean']:.1f}",
+                f"{100 * r['error_epoch1_mean']:.2f}",
+                reach_text,
+                _paired(r),
+                f"{r['wins']}/{r['ties']}/{r['losses']}" if "wins" in r else "-",
+                f"{r['init_time_mean']:.3f}",
+            ]
+        )
+    widths = [
+        max(len(h), *(len(row[i]) for row in lines)) for i, h in enumerate(header)
+    ]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*row) for row in lines]
+    return "\n".join(out)
+
+
+def write_outputs(runs, rows, out):
+    """Write ``summary.csv``, ``runs.csv``, ``curves.csv`` and ``test_error.png``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "summary.csv", "w", newline="") as f:
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(out / "runs.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(
+            [
+                "init",
+                "seed",
+                "min_error",
+                "min_epoch",
+                "error_epoch1",
+                "final_error",
+                "init_time",
+                "train_time",
+            ]
+        )
+        for r in runs:
+            writer.writerow(
+                [
+                    r.init,
+                    r.seed,
+                    r.min_error,
+                    r.min_epoch,
+                    r.errors[1],
+                    r.errors[-1],
+                    r.init_time,
+                    r.train_time,
+                ]
+            )
+    with open(out / "curves.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["init", "seed", "epoch", "test_error"])
+        for r in runs:
+            for epoch, err in enumerate(r.errors):
+                writer.writerow([r.init, r.seed, epoch, err])
+    written = [out / "summary.csv", out / "runs.csv", out / "curves.csv"]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "matplotlib is not installed: no PNG (pip install sknc[plots])",
+            file=sys.stderr,
+        )
+        return written
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for init in dict.fromkeys(r.init for r in runs):
+        curves = np.array([r.errors for r in runs if r.init == init]) * 100
+        mean = curves.mean(axis=0)
+        epochs = np.arange(len(mean))
+        (line,) = ax.plot(epochs[1:], mean[1:], label=init)
+        if len(curves) > 1:
+            std = curves.std(axis=0, ddof=1)
+            ax.fill_between(
+                epochs[1:],
+                (mean - std)[1:],
+                (mean + std)[1:],
+                color=line.get_color(),
+                alpha=0.15,
+            )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test error (%)")
+    ax.set_yscale("log")
+    ax.set_title(
+        f"test error per epoch (mean ± std over {len(set(r.seed for r in runs))} seeds)"
+    )
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "test_error.png", dpi=120)
+    plt.close(fig)
+    written.append(out / "test_error.png")
+    return written
+
+
+def compare(
+    dataset="digits",
+    *,
+    hidden=(100,),
+    inits=("he", "xavier", "lsuv", "campaign"),
+    epochs=20,
+    seeds=3,
+    train_size=None,
+    lr=0.1,
+    batch_size=100,
+    activation="relu",
+    data_home=None,
+    device="cpu",
+    out=None,
+    progress=True,
+):
+    """Train every init on the same splits and seeds; return runs and summary.
+
+    Parameters
+    ----------
+    dataset : {"digits", "mnist"}, default="digits"
+    hidden : tuple of int, default=(100,)
+    inits : sequence of str, default=("he", "xavier", "lsuv", "campaign")
+        Init specs, see :func:`parse_init_spec`.
+    epochs : int, default=20
+    seeds : int, default=3
+        Seeds ``0 .. seeds - 1``; each seed fixes the split, the training
+        subset, the initializer's draws and the batch order.
+    train_size : int, default=None
+    lr, batch_size, activation, device
+        Passed to :class:`~sknc.NCMLPClassifier` (SGD without momentum).
+    data_home : str, default=None
+    out : str or Path, default=None
+        Directory for CSV files and the PNG; ``None`` writes nothing.
+    progress : bool, default=True
+        Print one line per run on stderr.
+
+    Returns
+    -------
+    runs : list of Run
+    rows : list of dict
+        Per-init summary (see :func:`summarize`).
+    """
+    specs = [parse_init_spec(s)[0] for s in inits]
+    if len(set(specs)) != len(specs):
+        raise ValueError(f"inits has duplicates: {specs}")
+    runs = []
+    total = len(specs) * seeds
+    for seed in range(seeds):
+        split = load_split(
+            dataset, seed=seed, train_size=train_size, data_home=data_home
+        )
+        for spec in specs:
+            run = run_one(
+                spec,
+                seed,
+                split,
+                hidden=tuple(hidden),
+                epochs=epochs,
+                lr=lr,
+                batch_size=batch_size,
+                activation=activation,
+                device=device,
+            )
+            runs.append(run)
+            if progress:
+                print(
+                    f"[{len(runs)}/{total}] seed {seed} {spec}: min test error "
+                    f"{100 * run.min_error:.2f}% at epoch {run.min_epoch}, init "
+                    f"{run.init_time:.2f} s, train {run.train_time:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    reference = "he" if "he" in specs else specs[0]
+    rows = summarize(runs, reference=reference)
+    if out is not None:
+        write_outputs(runs, rows, out)
+    return runs, rows

@@ -1,0 +1,78 @@
+"""Tests of the ``sknc compare`` command (sknc.cli)."""
+
+import csv
+
+import pytest
+
+from sknc.cli import _split_specs, main
+
+
+def test_compare_tiny_digits(tmp_path, capsys):
+    """Check that compare prints the table and writes its files."""
+    status = main(
+        [
+            "compare",
+            "--hidden",
+            "12",
+            "--inits",
+            "he,campaign:alpha=0.5,ratio=3",
+            "--epochs",
+            "2",
+            "--seeds",
+            "2",
+            "--train-size",
+            "200",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0
+    out, err = capsys.readouterr()
+    assert "campaign:alpha=0.5,ratio=3" in out
+    assert "paired diff vs he" in out
+    assert err.count("[") == 4
+    with open(tmp_path / "runs.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["init"], r["seed"]) for r in rows] == [
+        ("he", "0"),
+        ("campaign:alpha=0.5,ratio=3", "0"),
+        ("he", "1"),
+        ("campaign:alpha=0.5,ratio=3", "1"),
+    ]
+    assert (tmp_path / "test_error.png").exists()
+
+
+def test_split_specs_keeps_campaign_options_together():
+    """Check that commas inside a campaign's options do not split it."""
+    assert _split_specs("he,campaign:alpha=0.5,base=xavier,lsuv,campaign") == [
+        "he",
+        "campaign:alpha=0.5,base=xavier",
+        "lsuv",
+        "campaign",
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--hidden", "10,0"], "widths must be positive"),
+        (["--hidden", "ten"], "expected widths separated by commas"),
+        (["--epochs", "0"], "positive integer"),
+        (["--inits", "he,kaiming"], "unknown init 'kaiming'"),
+        (["--dataset", "cifar"], "invalid choice"),
+    ],
+)
+def test_compare_bad_arguments(argv, message, capsys, tmp_path):
+    """Check that bad arguments stop with a message naming the problem."""
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--out", str(tmp_path), "--quiet", *argv])
+    assert exc.value.code != 0
+    assert message in capsys.readouterr().err
+
+
+def test_compare_mnist_missing_data(tmp_path, capsys):
+    """Check that a missing MNIST directory is a clear error, not a download."""
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--dataset", "mnist", "--data-home", str(tmp_path), "--quiet"])
+    assert exc.value.code == 1
+    assert str(tmp_path) in capsys.readouterr().err

@@ -1,0 +1,122 @@
+"""Tests of the init comparison (sknc._compare)."""
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from sknc import HeInit, NeuronCampaign
+from sknc._compare import (
+    Run,
+    compare,
+    epochs_to_reach,
+    format_table,
+    parse_init_spec,
+    summarize,
+)
+
+
+def test_parse_init_spec_campaign_options():
+    """Check that campaign options map onto NeuronCampaign parameters."""
+    label, init = parse_init_spec(
+        "campaign:alpha=0.5/0.25/0,base=xavier,ratio=3,rescale=norm,balanced=false"
+    )
+    assert label.startswith("campaign:")
+    assert isinstance(init, NeuronCampaign)
+    assert init.alpha == [0.5, 0.25, 0.0]
+    assert init.base_init == "xavier"
+    assert init.candidate_ratio == 3.0
+    assert init.rescale == "norm"
+    assert init.class_balanced is False
+    assert parse_init_spec("campaign:alpha=linear")[1].alpha == "linear"
+    assert isinstance(parse_init_spec("he")[1], HeInit)
+
+
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ("kaiming", "unknown init 'kaiming'"),
+        ("he:alpha=1", "only campaign takes options"),
+        ("campaign:gamma=1", "bad option 'gamma=1'"),
+        ("campaign:alpha", "bad option 'alpha'"),
+        ("campaign:balanced=maybe", "true or false"),
+    ],
+)
+def test_parse_init_spec_errors(spec, match):
+    """Check that bad specs name the bad part."""
+    with pytest.raises(ValueError, match=match):
+        parse_init_spec(spec)
+
+
+def test_epochs_to_reach():
+    """Check the first epoch at or below a target error."""
+    assert epochs_to_reach([0.9, 0.5, 0.3, 0.2], 0.3) == 2
+    assert math.isnan(epochs_to_reach([0.9, 0.5, 0.4], 0.3))
+
+
+def test_summarize_paired_statistics():
+    """Check means, paired differences and win/tie/loss counts exactly."""
+    runs = [
+        Run("he", 0, [0.9, 0.20, 0.10]),
+        Run("he", 1, [0.9, 0.30, 0.20]),
+        Run("nc", 0, [0.5, 0.15, 0.12]),
+        Run("nc", 1, [0.5, 0.20, 0.20]),
+    ]
+    he, nc = summarize(runs)
+    assert he["min_error_mean"] == pytest.approx(0.15)
+    assert nc["min_error_mean"] == pytest.approx(0.16)
+    assert nc["min_error_std"] == pytest.approx(np.std([0.12, 0.2], ddof=1))
+    assert nc["diff_vs_ref_mean"] == pytest.approx(0.01)
+    assert (nc["wins"], nc["ties"], nc["losses"]) == (0, 1, 1)
+    # He's final errors are 0.10 and 0.20: nc reaches 0.20 at epoch 1 on
+    # seed 1 and never reaches 0.10 on seed 0.
+    assert nc["epochs_to_ref_final"] == 1
+    assert nc["reached_ref_final"] == 1
+    assert nc["error_epoch1_mean"] == pytest.approx(0.175)
+    table = format_table([he, nc])
+    assert "16.00 ± 5.66" in table
+    assert "1.0 (1/2)" in table
+    assert "0/1/1" in table
+
+
+def test_compare_digits_writes_outputs(tmp_path, capsys):
+    """Check a tiny digits comparison: paired runs, files, progress lines."""
+    runs, rows = compare(
+        hidden=(16,),
+        inits=["he", "campaign:alpha=0.5"],
+        epochs=2,
+        seeds=2,
+        train_size=300,
+        out=tmp_path,
+    )
+    assert [(r.init, r.seed) for r in runs] == [
+        ("he", 0),
+        ("campaign:alpha=0.5", 0),
+        ("he", 1),
+        ("campaign:alpha=0.5", 1),
+    ]
+    assert all(len(r.errors) == 3 for r in runs)
+    assert all(0 <= e <= 1 for r in runs for e in r.errors)
+    assert [r["init"] for r in rows] == ["he", "campaign:alpha=0.5"]
+    with open(tmp_path / "curves.csv") as f:
+        assert len(list(csv.reader(f))) == 1 + 4 * 3
+    assert (tmp_path / "summary.csv").exists()
+    assert (tmp_path / "test_error.png").stat().st_size > 0
+    assert capsys.readouterr().err.count("seed") == 4
+
+
+def test_compare_is_reproducible():
+    """Check that the same seeds give the same curves."""
+    kw = dict(hidden=(8,), inits=["campaign"], epochs=1, seeds=1, progress=False)
+    a, _ = compare(**kw)
+    b, _ = compare(**kw)
+    assert a[0].errors == b[0].errors
+
+
+def test_compare_rejects_duplicates_and_datasets():
+    """Check the errors for duplicate inits and unknown datasets."""
+    with pytest.raises(ValueError, match="duplicates"):
+        compare(inits=["he", "he"], progress=False)
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        compare(dataset="cifar", progress=False)
