@@ -91,11 +91,12 @@ class NCInitTransformer(
     >>> from sklearn.datasets import load_digits
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknc import NCInitTransformer
     >>> X, y = load_digits(return_X_y=True)
     >>> pipe = make_pipeline(NCInitTransformer(hidden_layer_sizes=(64,),
     ...                                        random_state=0),
-    ...                      LogisticRegression(max_iter=500))
+    ...                      StandardScaler(), LogisticRegression())
     >>> pipe.fit(X / 16, y).score(X / 16, y) > 0.9
     True
     >>> pipe[0].get_feature_names_out()[:2].tolist()

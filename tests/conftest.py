@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,15 +14,6 @@ def _shared_data_dir():
     if env:
         return Path(env)
     return REPO_ROOT.parent / "shared" / "data"
-
-
-@pytest.fixture(autouse=True)
-def _limit_torch_threads():
-    """Keep torch on one thread: the machine has two cores shared by jobs."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture
