@@ -247,3 +247,22 @@ def test_failed_refit_keeps_previous_model(small_digits):
         clf.fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), before)
     assert bad["initializer"] == "campaign"
+
+
+def test_information_plane_callback_records_in_history(small_digits):
+    """Check that the InformationPlane callback works through NCMLPClassifier:
+    records for both hidden layers at epoch 0 and the chosen epochs land in
+    history_, within [0, log2 n] bits."""
+    from sknc.information import InformationPlane, records_from_history
+
+    X, y = small_digits
+    cb = InformationPlane(epochs=[0, 1, 3], estimator="kmeans")
+    clf = _clf(hidden_layer_sizes=(12, 6), callbacks=[cb]).fit(X, y)
+    assert not hasattr(cb, "records_")  # the given callback is not mutated
+    records = records_from_history(clf.history_)
+    assert sorted({(r["epoch"], r["layer_index"]) for r in records}) == [
+        (e, layer) for e in (0, 1, 3) for layer in (0, 1)
+    ]
+    for r in records:
+        assert 0 <= r["i_xt"] <= np.log2(len(X)) + 1e-9
+        assert -1e-9 <= r["i_ty"] <= r["i_xt"] + 1e-9
