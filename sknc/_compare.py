@@ -404,6 +404,31 @@ def write_outputs(runs, rows, out):
     return written
 
 
+def load_runs(out):
+    """Rebuild the :class:`Run` list from a directory written by :func:`write_outputs`.
+
+    Several comparisons on the same data and seeds (e.g. baselines first,
+    campaign variants later) can then be summarized together.
+    """
+    out = Path(out)
+    runs = {}
+    with open(out / "runs.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["init"], int(row["seed"]))
+            runs[key] = Run(
+                row["init"],
+                int(row["seed"]),
+                init_time=float(row["init_time"]),
+                train_time=float(row["train_time"]),
+            )
+    with open(out / "curves.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            runs[(row["init"], int(row["seed"]))].errors.append(
+                float(row["test_error"])
+            )
+    return list(runs.values())
+
+
 def compare(
     dataset="digits",
     *,

@@ -12,6 +12,7 @@ from sknc._compare import (
     compare,
     epochs_to_reach,
     format_table,
+    load_runs,
     parse_init_spec,
     summarize,
 )
@@ -104,6 +105,11 @@ def test_compare_digits_writes_outputs(tmp_path, capsys):
     assert (tmp_path / "summary.csv").exists()
     assert (tmp_path / "test_error.png").stat().st_size > 0
     assert capsys.readouterr().err.count("seed") == 4
+    again = load_runs(tmp_path)
+    assert [(r.init, r.seed, r.errors) for r in again] == [
+        (r.init, r.seed, r.errors) for r in runs
+    ]
+    assert summarize(again) == rows
 
 
 def test_compare_is_reproducible():
