@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
 
 @dataclass
@@ -49,21 +50,48 @@ class ResponseStats:
             m2=z.clone(),
         )
 
-    def update(self, A, y):
-        """Add a chunk of responses ``A`` (rows x m) with class codes ``y``."""
-        onehot = torch.nn.functional.one_hot(y, self.counts.shape[0]).to(A.dtype)
-        n_b = onehot.sum(dim=0).to(torch.float64)[:, None]
-        mean_b = (onehot.T @ A) / n_b.clamp_min(1.0).to(A.dtype)
-        centered = A - mean_b[y]
-        m2_b = (onehot.T @ (centered * centered)).to(torch.float64)
-        mean_b = mean_b.to(torch.float64)
-        n_a = self.counts[:, None]
-        n = n_a + n_b
-        delta = mean_b - self.means
-        frac = n_b / n.clamp_min(1.0)
-        self.means += delta * frac
-        self.m2 += m2_b + delta * delta * n_a * frac
-        self.counts += n_b[:, 0]
+    def update(self, A, y, *, overwrite=False):
+        """Add a chunk of responses ``A`` (rows x m) with class codes ``y``.
+
+        Rows sorted by class are reduced class by class on contiguous
+        slices, which costs a few passes over ``A`` and no product; an
+        unsorted chunk is sorted first (one gather of ``A``).
+
+        Parameters
+        ----------
+        A : torch.Tensor of shape (n_rows, n_candidates)
+        y : torch.Tensor of shape (n_rows,)
+            Integer class codes.
+        overwrite : bool, default=False
+            Allow the reduction to overwrite ``A`` (saves a temporary of the
+            size of ``A``).
+
+        Returns
+        -------
+        self : ResponseStats
+        """
+        n_classes = self.means.shape[0]
+        y = y.to(A.device)
+        if y.numel() > 1 and bool((y[1:] < y[:-1]).any()):
+            order = torch.argsort(y, stable=True)
+            A, y, overwrite = A[order], y[order], True
+        sizes = torch.bincount(y, minlength=n_classes).tolist()
+        counts = self.counts.tolist()
+        start = 0
+        for c, size in enumerate(sizes):
+            if size == 0:
+                continue
+            block = A[start : start + size]
+            start += size
+            mean_b = block.sum(dim=0) / size
+            centered = block.sub_(mean_b) if overwrite else block - mean_b
+            m2_b = centered.square_().sum(dim=0).to(torch.float64)
+            # Chan et al.: merge (size, mean_b, m2_b) into the class totals.
+            n = counts[c] + size
+            delta = mean_b.to(torch.float64) - self.means[c]
+            self.means[c] += delta * (size / n)
+            self.m2[c] += m2_b + delta * delta * (counts[c] * size / n)
+            self.counts[c] = n
         return self
 
     def class_moments(self):
@@ -79,14 +107,44 @@ class ResponseStats:
         return (m2 / n).sqrt()
 
 
-def candidate_responses(H, W, *, activation=None, bias=0.0):
-    """Return ``A = phi(H W^T + b0)`` of shape (n_rows, n_candidates)."""
-    A = H @ W.T
+def _activate_(A, activation):
+    """Apply ``activation`` to ``A``, in place when it is a known one."""
+    if activation is None:
+        return A
+    if activation is torch.relu or type(activation) is nn.ReLU:
+        return A.relu_()
+    if activation is torch.tanh or type(activation) is nn.Tanh:
+        return A.tanh_()
+    if activation is torch.sigmoid or type(activation) is nn.Sigmoid:
+        return A.sigmoid_()
+    if type(activation) is nn.LeakyReLU:
+        return nn.functional.leaky_relu_(A, activation.negative_slope)
+    return activation(A)
+
+
+def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
+    """Return ``A = phi(H W^T + b0)`` of shape (n_rows, n_candidates).
+
+    Parameters
+    ----------
+    H : torch.Tensor of shape (n_rows, fan_in)
+    W : torch.Tensor of shape (n_candidates, fan_in)
+    activation : callable, default=None
+        Elementwise activation ``phi``; ``None`` is the identity. ReLU,
+        tanh, sigmoid and leaky ReLU are applied in place.
+    bias : float, default=0.0
+    out : torch.Tensor of shape (n_rows, n_candidates), default=None
+        Buffer for the product, reused across chunks to avoid allocating
+        (and page-faulting) a new ``n_rows x n_candidates`` block each time.
+
+    Returns
+    -------
+    A : torch.Tensor of shape (n_rows, n_candidates)
+    """
+    A = torch.matmul(H, W.T, out=out) if out is not None else H @ W.T
     if bias:
         A += bias
-    if activation is not None:
-        A = activation(A)
-    return A
+    return _activate_(A, activation)
 
 
 def response_stats(H, W, y, n_classes, *, activation=None, bias=0.0, chunk_size=None):
@@ -113,12 +171,18 @@ def response_stats(H, W, y, n_classes, *, activation=None, bias=0.0, chunk_size=
     stats : ResponseStats
     """
     n = H.shape[0]
-    chunk_size = n if chunk_size is None else int(chunk_size)
+    chunk_size = max(1, n if chunk_size is None else int(chunk_size))
     stats = ResponseStats.empty(n_classes, W.shape[0], device=W.device)
+    # Rows sorted by class make every chunk's classes contiguous slices.
+    order = torch.argsort(y, stable=True)
+    y = y[order]
+    buffer = torch.empty(min(chunk_size, n), W.shape[0], dtype=H.dtype, device=H.device)
     for start in range(0, n, chunk_size):
-        sl = slice(start, start + chunk_size)
-        A = candidate_responses(H[sl], W, activation=activation, bias=bias)
-        stats.update(A, y[sl])
+        rows = order[start : start + chunk_size]
+        A = candidate_responses(
+            H[rows], W, activation=activation, bias=bias, out=buffer[: len(rows)]
+        )
+        stats.update(A, y[start : start + chunk_size], overwrite=True)
     return stats
 
 
@@ -228,16 +292,24 @@ def positive_scores(score):
 
 
 def select_neurons(
-    W, score, k, *, groups=None, class_balanced=True, orthogonal=True, tol=1e-6
+    W,
+    score,
+    k,
+    *,
+    groups=None,
+    class_balanced=True,
+    orthogonal=True,
+    tol=1e-6,
+    block_size=32,
 ):
     """Choose ``k`` distinct candidates, greedily, best and most orthogonal first.
 
     Inside a group the next pick maximizes ``positive_scores(score) *
     ||r_j|| / ||w_j||`` where ``r_j`` is the residual of ``w_j`` after
-    projecting out the neurons already chosen (modified Gram-Schmidt, in
-    float64). Groups pick in turn (round robin) up to their quota. When every
-    open candidate of a group has a residual ratio below ``tol`` (more picks
-    than dimensions), the pick falls back to the score alone. A candidate is
+    projecting out the neurons already chosen (Gram-Schmidt in float64).
+    Groups pick in turn (round robin) up to their quota. When every open
+    candidate of a group has a residual ratio below ``tol`` (more picks than
+    dimensions), the pick falls back to the score alone. A candidate is
     never chosen twice.
 
     Parameters
@@ -252,6 +324,9 @@ def select_neurons(
     orthogonal : bool, default=True
         If False, the residual ratio is ignored: picks are the top scores.
     tol : float, default=1e-6
+    block_size : int, default=32
+        Picks between two updates of all residuals (a tuning knob: the
+        picks do not depend on it beyond rounding).
 
     Returns
     -------
@@ -259,6 +334,17 @@ def select_neurons(
         Candidate indices in pick order.
     chosen_groups : ndarray of int of shape (k,)
         Group of each pick (all zeros without class balancing).
+
+    Notes
+    -----
+    The picks are those of the plain greedy rule, computed at a cost linear
+    in the number of candidates ``m``: the residuals of all candidates are
+    updated only every ``block_size`` picks, with two matrix products
+    (``O(block_size * fan_in * m)``, so ``O(k * fan_in * m)`` in all). In
+    between, residual norms only shrink, so a key computed earlier is an
+    upper bound of the current one: each pick brings up to date only the
+    candidates whose bound could still beat the best current key (lazy
+    greedy evaluation), and is then the exact greedy argmax.
     """
     m = W.shape[0]
     if k > m:
@@ -283,39 +369,110 @@ def select_neurons(
         chosen = chosen[np.argsort(-score[chosen].numpy(), kind="stable")]
         return chosen, group_of[chosen]
 
-    pos = positive_scores(score)
-    R = W.detach().to("cpu", torch.float64).T.clone()  # (d, m) residuals
-    w_norm2 = (R * R).sum(dim=0)
-    r_norm2 = w_norm2.clone()
-    safe_w = torch.where(w_norm2 > 0, w_norm2, torch.ones_like(w_norm2))
-    available = torch.ones(m, dtype=torch.bool)
-    member_masks = [torch.from_numpy(group_of == g) for g in range(n_groups)]
+    picker = _GreedyPicker(W, positive_scores(score).numpy(), k, tol, block_size)
+    members = [np.flatnonzero(group_of == g) for g in range(n_groups)]
     taken = np.zeros(n_groups, dtype=np.int64)
     chosen, chosen_groups = [], []
     while len(chosen) < k:
         for g in range(n_groups):
             if taken[g] >= quota[g]:
                 continue
-            open_ = available & member_masks[g]
-            ratio = (r_norm2.clamp_min(0.0) / safe_w).sqrt()
-            ratio = torch.where(ratio > tol, ratio, torch.zeros_like(ratio))
-            key = torch.where(open_, pos * ratio, torch.full_like(pos, -1.0))
-            j = int(torch.argmax(key))
-            if key[j] <= 0:
-                # Residuals vanished (k > d or degenerate candidates).
-                j = int(torch.argmax(torch.where(open_, pos, torch.zeros_like(pos))))
-            else:
-                q = R[:, j] / r_norm2[j].sqrt()
-                proj = q @ R
-                R -= torch.outer(q, proj)
-                r_norm2 = (R * R).sum(dim=0)
-            available[j] = False
-            taken[g] += 1
-            chosen.append(j)
+            open_ = members[g][picker.available[members[g]]]
+            chosen.append(picker.pick(open_))
             chosen_groups.append(g)
+            taken[g] += 1
             if len(chosen) == k:
                 break
     return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_groups)
+
+
+class _GreedyPicker:
+    """State of the greedy orthogonal selection (see :func:`select_neurons`).
+
+    ``R`` holds the residuals of all candidates (fan_in x m, float64) as of
+    the last block update; ``Q`` the orthonormal directions of the picks so
+    far (the first ``n_q`` rows of ``Qt``), of which the first ``n_flushed`` are
+    already projected out of ``R``. ``bound`` holds, per candidate, an upper
+    bound of its current key ``pos * ratio`` (exact after a block update).
+
+    The many small per-pick operations use numpy, which runs them on the
+    calling thread: torch would open a parallel region for some of them,
+    and on a busy machine each one may then wait for a descheduled worker.
+    The block updates, large products, go through torch.
+    """
+
+    def __init__(self, W, pos, k, tol, block_size):
+        m, d = W.shape
+        self.R = np.empty((d, m), dtype=np.float64)
+        torch.from_numpy(self.R).copy_(W.detach().T)
+        self.r_norm2 = np.einsum("ij,ij->j", self.R, self.R)
+        self.safe_w = np.where(self.r_norm2 > 0, self.r_norm2, 1.0)
+        self.pos, self.tol, self.block_size = pos, tol, max(1, int(block_size))
+        # At most d directions are independent: later picks go by score.
+        self.Qt = np.empty((min(k, d), d), dtype=np.float64)
+        self.n_q = self.n_flushed = 0
+        self.available = np.ones(m, dtype=bool)
+        self.bound = self._keys(self.r_norm2, slice(None))
+
+    def _keys(self, r_norm2, idx):
+        ratio = np.sqrt(np.maximum(r_norm2, 0.0) / self.safe_w[idx])
+        return np.where(ratio > self.tol, self.pos[idx] * ratio, 0.0)
+
+    def _residuals(self, idx):
+        """Current residuals (d x len(idx)) of ``idx`` and their squared norms."""
+        Rj = self.R[:, idx]
+        Qb = self.Qt[self.n_flushed : self.n_q]
+        if not len(Qb):
+            # Same numbers as the bounds, so exact ties stay ties.
+            return Rj, self.r_norm2[idx]
+        Rj -= Qb.T @ (Qb @ Rj)
+        return Rj, np.einsum("ij,ij->j", Rj, Rj)
+
+    def pick(self, open_):
+        """Pick the best candidate among ``open_`` (ascending indices)."""
+        # Best bound first; ties keep index order, as an argmax would.
+        order = open_[np.argsort(-self.bound[open_], kind="stable")]
+        best_key, best_j, best_r = 0.0, -1, None
+        start, batch = 0, 8
+        while start < len(order):
+            next_bound = self.bound[order[start]]
+            if next_bound <= 0 or next_bound < best_key:
+                break  # no unchecked candidate can win or tie
+            idx = order[start : start + batch]
+            Rj, r_norm2 = self._residuals(idx)
+            keys = self._keys(r_norm2, idx)
+            self.bound[idx] = keys
+            top = keys.max()
+            # Among equal keys the lowest index wins, as in an argmax.
+            i = int(np.flatnonzero(keys == top)[np.argmin(idx[keys == top])])
+            if top > best_key or (top == best_key and top > 0 and idx[i] < best_j):
+                best_key, best_j, best_r = top, int(idx[i]), Rj[:, i]
+            start += batch
+            batch *= 2
+        if best_key <= 0:
+            # Residuals vanished (k > d or degenerate candidates): by score.
+            j = int(open_[np.argmax(self.pos[open_])])
+        else:
+            j = best_j
+            # Re-orthogonalize against every pick: Q stays orthonormal.
+            Q = self.Qt[: self.n_q]
+            r = best_r - Q.T @ (Q @ best_r)
+            self.Qt[self.n_q] = r / np.linalg.norm(r)
+            self.n_q += 1
+            if self.n_q - self.n_flushed >= self.block_size:
+                self._flush()
+        self.available[j] = False
+        self.bound[j] = 0.0
+        return j
+
+    def _flush(self):
+        """Project the block's directions out of every residual."""
+        R = torch.from_numpy(self.R)
+        Qb = torch.from_numpy(self.Qt[self.n_flushed : self.n_q])
+        R.addmm_(Qb.T, Qb @ R, alpha=-1.0)
+        self.n_flushed = self.n_q
+        self.r_norm2 = np.einsum("ij,ij->j", self.R, self.R)
+        self.bound = self._keys(self.r_norm2, slice(None))
 
 
 def resolve_alpha(alpha, n_layers):

@@ -7,6 +7,15 @@ whose ``nn.Linear`` layers are applied in order works, not only
 activation module that consumes its output (dropout and identity modules in
 between are skipped); a layer followed by anything else, or by a functional
 activation the hooks cannot see, is treated as linear.
+
+Each layer's input is streamed chunk by chunk. For a *chain* (a module whose
+forward applies its leaf modules one after the other, like an
+``nn.Sequential`` of Linear, activation, dropout and flatten modules) the
+input of each layer is computed once from the stored input of the layer
+before, by calling the same leaf modules; any other module is re-run from
+``X`` up to the layer for every chunk (a pre-hook stops the forward). Both
+paths feed the same rows in the same chunks, so they select the same
+neurons.
 """
 
 import time
@@ -139,25 +148,177 @@ def layer_input(module, layer, x):
     raise ValueError("the layer was not called during forward")
 
 
+def trace_chain(module, x, layers):
+    """Return the leaf modules ``module`` applies as a chain, or None.
+
+    ``module`` is a chain up to the last of ``layers`` if, in its forward on
+    ``x``, every leaf module up to that layer is called once with one
+    positional argument: ``x`` itself for the first leaf, the previous
+    leaf's output for the others; and each of ``layers`` gets a 2-D input.
+    The input of a layer is then the output of the leaves before it,
+    applied in order.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts.
+    layers : sequence of torch.nn.Module
+        The layers to initialize, in forward order.
+
+    Returns
+    -------
+    leaves : list of torch.nn.Module or None
+        The leaves called before the last of ``layers``, in order.
+    """
+    calls = []
+
+    def hook(mod, args, kwargs, output):
+        calls.append((mod, args, kwargs, output))
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
+    try:
+        with torch.no_grad():
+            module(x)
+    finally:
+        for h in handles:
+            h.remove()
+    chain, previous = [], x
+    for mod, args, kwargs, output in calls:
+        if kwargs or len(args) != 1 or args[0] is not previous:
+            return None
+        if any(mod is leaf for leaf in chain):
+            return None
+        if mod is layers[-1]:
+            break
+        chain.append(mod)
+        previous = output
+    else:
+        return None
+    positions = [_position(chain, layer) for layer in layers[:-1]]
+    if None in positions or positions != sorted(positions):
+        return None
+    if any(_input_of(chain, calls, layer).dim() != 2 for layer in layers):
+        return None
+    return chain
+
+
+def _position(chain, layer):
+    return next((p for p, leaf in enumerate(chain) if leaf is layer), None)
+
+
+def _input_of(chain, calls, layer):
+    return next(args[0] for mod, args, _, _ in calls if mod is layer)
+
+
 def _chunks(n, size):
     size = n if size is None else max(1, int(size))
     for start in range(0, n, size):
         yield slice(start, start + size)
 
 
-def _layer_inputs(module, spec, X, chunk_size, device, dtype):
-    for sl in _chunks(X.shape[0], chunk_size):
-        xb = X[sl].to(device=device, dtype=dtype)
-        yield sl, layer_input(module, spec.layer, xb)
+def _rows(X, rows, device, dtype):
+    # index_select gathers rows several times faster than X[rows].
+    return X.index_select(0, rows).to(device=device, dtype=dtype)
+
+
+class _HookInputs:
+    """Input of any layer, re-running the module from ``X`` for each chunk.
+
+    Rows are taken in the order ``order`` (the driver sorts them by class).
+    """
+
+    def __init__(self, module, specs, X, order, chunk_size, device, dtype):
+        self.module, self.specs, self.X, self.order = module, specs, X, order
+        self.chunk_size, self.device, self.dtype = chunk_size, device, dtype
+
+    def chunks(self, i):
+        """Yield ``(rows, H)``: slices of ``order`` and layer ``i``'s input."""
+        for sl in _chunks(len(self.order), self.chunk_size):
+            xb = _rows(self.X, self.order[sl], self.device, self.dtype)
+            yield sl, layer_input(self.module, self.specs[i].layer, xb)
+
+    def done(self, i):
+        """Layer ``i`` is written."""
+
+
+class _ChainInputs:
+    """Input of each layer of a chain, computed once from the layer before.
+
+    The input of layer ``i`` is the output of the leaves from layer
+    ``i - 1`` (included) to layer ``i`` (excluded) on the input of layer
+    ``i - 1``, stored while layer ``i`` is scored (the first layer's input
+    is recomputed from ``X``, the last layer's is not stored). So each leaf
+    runs once per row and layer, not once per later layer, and at most two
+    layers' inputs are held: see :func:`chain_cache_bytes`.
+    """
+
+    def __init__(self, leaves, specs, X, order, chunk_size, device, dtype):
+        self.X, self.order = X, order
+        self.chunk_size, self.device, self.dtype = chunk_size, device, dtype
+        starts = [_position(leaves, spec.layer) for spec in specs[:-1]]
+        ends = [*starts, len(leaves)]
+        self.segments = [leaves[a:b] for a, b in zip([0, *starts], ends)]
+        self.n_layers = len(specs)
+        self.stored = {}
+
+    def _compute(self, i, sl):
+        if i == 0 or i - 1 not in self.stored:
+            h = _rows(self.X, self.order[sl], self.device, self.dtype)
+            segments = self.segments[: i + 1]
+        else:
+            h = self.stored[i - 1][sl]
+            segments = [self.segments[i]]
+        with torch.no_grad():
+            for segment in segments:
+                for leaf in segment:
+                    h = leaf(h)
+        return h
+
+    def chunks(self, i):
+        """Yield ``(rows, H)``: slices of ``order`` and layer ``i``'s input."""
+        if i in self.stored:
+            for sl in _chunks(len(self.order), self.chunk_size):
+                yield sl, self.stored[i][sl]
+            return
+        store = 0 < i < self.n_layers - 1
+        kept = None
+        for sl in _chunks(len(self.order), self.chunk_size):
+            h = self._compute(i, sl)
+            if store:
+                if kept is None:
+                    kept = h.new_empty((len(self.order), h.shape[1]))
+                kept[sl] = h
+            yield sl, h
+        if store:
+            self.stored[i] = kept
+
+    def done(self, i):
+        """Layer ``i`` is written: the input of layer ``i - 1`` is not needed."""
+        self.stored.pop(i - 1, None)
+
+
+def chain_cache_bytes(specs, n_rows, dtype):
+    """Return the most bytes the chain path stores: two layers' inputs.
+
+    The inputs of the hidden layers after the first are stored, at most two
+    at a time; the first layer reads ``X`` and the last is not stored.
+    """
+    itemsize = torch.empty(0, dtype=dtype).element_size()
+    widths = [spec.layer.in_features for spec in specs[1:-1]]
+    pairs = [a + b for a, b in zip(widths, widths[1:])] + widths + [0]
+    return max(pairs) * n_rows * itemsize
 
 
 def campaign_layer(
-    module,
+    inputs,
+    index,
     spec,
-    X,
     y,
     n_classes,
     *,
+    n_rows,
     alpha,
     candidate_ratio,
     max_candidates,
@@ -172,7 +333,9 @@ def campaign_layer(
 ):
     """Run the campaign on one layer and write the chosen neurons in place.
 
-    Returns a report dict (see :class:`sknc.NeuronCampaign`).
+    ``inputs`` yields the layer's input chunk by chunk, for rows in the
+    order of ``y`` (sorted by class). Returns a report dict (see
+    :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
     layer = spec.layer
@@ -181,11 +344,17 @@ def campaign_layer(
     m = n_candidates(fan_out, candidate_ratio, max_candidates)
     W = draw(m, fan_in, fan_out, generator).to(device=device, dtype=dtype)
     stats = ResponseStats.empty(n_classes, m, device=device)
-    for sl, H in _layer_inputs(module, spec, X, chunk_size, device, dtype):
+    # One product buffer for every chunk: no fresh chunk x m block per chunk.
+    buffer = None
+    for sl, H in inputs.chunks(index):
+        H = H.reshape(H.shape[0], -1)
+        if buffer is None:
+            buffer = torch.empty(H.shape[0], m, device=device, dtype=dtype)
         A = candidate_responses(
-            H.reshape(H.shape[0], -1), W, activation=spec.activation, bias=bias
+            H, W, activation=spec.activation, bias=bias, out=buffer[: H.shape[0]]
         )
-        stats.update(A, y[sl].to(device))
+        stats.update(A, y[sl], overwrite=True)
+    del buffer
     scores = campaign_scores(stats, alpha)
     groups = assign_groups(scores["class_means"])
     chosen, chosen_groups = select_neurons(
@@ -204,13 +373,14 @@ def campaign_layer(
         norms = torch.linalg.vector_norm(W_sel.double(), dim=1, keepdim=True)
         W_sel = (W_sel.double() * target / norms.clamp_min(1e-30)).to(dtype)
     elif rescale == "lsuv":
-        std = _preactivation_std(module, spec, X, W_sel, bias, chunk_size)
+        std = _preactivation_std(inputs.chunks(index), W_sel, bias)
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
         layer.weight.copy_(W_sel)
         if layer.bias is not None:
             layer.bias.fill_(bias)
+    inputs.done(index)
     return {
         "layer": spec.name,
         "fan_in": fan_in,
@@ -218,7 +388,7 @@ def campaign_layer(
         "activation": spec.activation_name,
         "alpha": alpha,
         "n_candidates": m,
-        "n_rows": int(X.shape[0]),
+        "n_rows": n_rows,
         "chosen": chosen,
         "chosen_classes": chosen_groups,
         "scores": scores["score"].cpu().numpy(),
@@ -242,10 +412,9 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def _preactivation_std(module, spec, X, W_sel, bias, chunk_size):
+def _preactivation_std(chunks, W_sel, bias):
     total, total_sq, count = 0.0, 0.0, 0
-    device, dtype = W_sel.device, W_sel.dtype
-    for _, H in _layer_inputs(module, spec, X, chunk_size, device, dtype):
+    for _, H in chunks:
         Z = (H.reshape(H.shape[0], -1) @ W_sel.T + bias).double()
         total += float(Z.sum())
         total_sq += float((Z * Z).sum())
@@ -254,21 +423,46 @@ def _preactivation_std(module, spec, X, W_sel, bias, chunk_size):
     return max(total_sq / count - mean * mean, 0.0) ** 0.5
 
 
-def run_campaign(module, X, y, n_classes, specs, alphas, **params):
+def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **params):
     """Initialize every layer of ``specs`` in order; return the reports.
 
     ``X`` is a tensor of scoring rows (kept on the CPU and streamed to the
-    module's device chunk by chunk), ``y`` their integer class codes.
+    module's device chunk by chunk), ``y`` their integer class codes. Rows
+    are visited sorted by class (a stable sort), so that each chunk's
+    classes are contiguous.
+
+    ``chain`` chooses how layer inputs are computed: ``"auto"`` uses the
+    chain path (see :func:`trace_chain`) when the module is a chain and the
+    inputs it stores (:func:`chain_cache_bytes`) take no more memory than
+    ``X``, else re-runs the module per chunk; True and False force a path
+    (True falls back when the module is not a chain).
     """
+    y = torch.as_tensor(y)
+    order = torch.argsort(y, stable=True)
+    y_sorted = y[order]
+    layer = specs[0].layer
+    device, dtype = layer.weight.device, layer.weight.dtype
+    chunk_size = params["chunk_size"]
+    inputs = None
+    if chain is not False:
+        probe = X[order[:2]].to(device=device, dtype=dtype)
+        leaves = trace_chain(module, probe, [spec.layer for spec in specs])
+        x_bytes = X.numel() * torch.empty(0, dtype=dtype).element_size()
+        fits = chain_cache_bytes(specs, len(order), dtype) <= x_bytes
+        if leaves is not None and (chain is True or fits):
+            inputs = _ChainInputs(leaves, specs, X, order, chunk_size, device, dtype)
+    if inputs is None:
+        inputs = _HookInputs(module, specs, X, order, chunk_size, device, dtype)
     reports = []
     for i, (spec, alpha) in enumerate(zip(specs, alphas)):
         reports.append(
             campaign_layer(
-                module,
+                inputs,
+                i,
                 spec,
-                X,
-                y,
+                y_sorted,
                 n_classes,
+                n_rows=int(X.shape[0]),
                 alpha=alpha,
                 output_layer=i == len(specs) - 1,
                 **params,

@@ -3,11 +3,14 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from sknc._campaign import (
+    ResponseStats,
     assign_groups,
     balanced_quota,
     campaign_scores,
+    candidate_responses,
     n_candidates,
     positive_scores,
     resolve_alpha,
@@ -181,3 +184,118 @@ def test_n_candidates_bounds():
     assert n_candidates(10, 2.5, 4096) == 25
     assert n_candidates(10, 2.5, 12) == 12
     assert n_candidates(10, 1.0, 4096) == 10
+
+
+def _plain_greedy(W, score, k, groups, tol=1e-6):
+    """The selection rule of DESIGN §2.5, one rank-1 residual update per pick."""
+    m = W.shape[0]
+    group_of = groups.numpy() if groups is not None else np.zeros(m, dtype=np.int64)
+    n_groups = int(group_of.max()) + 1
+    quota = balanced_quota(np.bincount(group_of, minlength=n_groups), k)
+    pos = positive_scores(score.double())
+    R = W.double().T.clone()
+    w_norm2 = (R * R).sum(dim=0)
+    r_norm2 = w_norm2.clone()
+    safe_w = torch.where(w_norm2 > 0, w_norm2, torch.ones_like(w_norm2))
+    available = torch.ones(m, dtype=torch.bool)
+    taken, chosen = np.zeros(n_groups, dtype=np.int64), []
+    while len(chosen) < k:
+        for g in range(n_groups):
+            if taken[g] >= quota[g] or len(chosen) == k:
+                continue
+            open_ = available & torch.from_numpy(group_of == g)
+            ratio = (r_norm2.clamp_min(0.0) / safe_w).sqrt()
+            ratio = torch.where(ratio > tol, ratio, torch.zeros_like(ratio))
+            key = torch.where(open_, pos * ratio, torch.full_like(pos, -1.0))
+            j = int(torch.argmax(key))
+            if key[j] <= 0:
+                j = int(torch.argmax(torch.where(open_, pos, torch.zeros_like(pos))))
+            else:
+                q = R[:, j] / r_norm2[j].sqrt()
+                R -= torch.outer(q, q @ R)
+                r_norm2 = (R * R).sum(dim=0)
+            available[j] = False
+            taken[g] += 1
+            chosen.append(j)
+    return np.asarray(chosen)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_select_equals_plain_greedy(seed):
+    """Check that the blocked, lazy selection picks what the plain greedy rule picks."""
+    rng = np.random.RandomState(seed)
+    d, m = rng.randint(2, 30), rng.randint(5, 120)
+    k = rng.randint(1, m + 1)
+    W = rng.normal(size=(m, d))
+    if seed % 4 == 0:  # exact duplicates and multiples: vanishing residuals
+        W[rng.randint(0, m, m // 3)] = 2 * W[rng.randint(0, m, m // 3)]
+    if seed % 5 == 0:  # zero candidates
+        W[: m // 4] = 0.0
+    score = rng.normal(size=m)
+    if seed % 3 == 0:  # tied scores
+        score = np.round(score, 1)
+    if seed % 7 == 0:  # constant score: ties everywhere
+        score[:] = 0.3
+    groups = torch.from_numpy(rng.randint(0, rng.randint(1, 6), size=m))
+    W, score = torch.from_numpy(W), torch.from_numpy(score)
+    expected = _plain_greedy(W, score, k, groups)
+    for block_size in (1, 4, 32):
+        chosen, chosen_groups = select_neurons(
+            W, score, k, groups=groups, block_size=block_size
+        )
+        assert chosen.tolist() == expected.tolist()
+        assert (groups.numpy()[chosen] == chosen_groups).all()
+
+
+def test_update_unsorted_rows_and_overwrite():
+    """Check that chunk row order does not matter and A is kept unless allowed."""
+    rng = np.random.RandomState(0)
+    A = torch.from_numpy(rng.normal(size=(50, 7)))
+    y = torch.from_numpy(rng.randint(0, 3, size=50))
+    order = torch.argsort(y, stable=True)
+    kept = A.clone()
+    unsorted = ResponseStats.empty(3, 7).update(A, y)
+    assert torch.equal(A, kept)
+    in_place = ResponseStats.empty(3, 7).update(
+        A[order].clone(), y[order], overwrite=True
+    )
+    for name in ("counts", "means", "m2"):
+        torch.testing.assert_close(getattr(unsorted, name), getattr(in_place, name))
+
+
+def test_update_absent_class_and_constant_response():
+    """Check that absent classes stay untouched and constants get zero spread."""
+    stats = ResponseStats.empty(3, 2)
+    stats.update(torch.tensor([[1.0, 2.0], [1.0, 4.0]]), torch.tensor([0, 0]))
+    stats.update(torch.tensor([[1.0, 6.0]]), torch.tensor([2]))
+    stats.update(torch.tensor([[1.0, 0.0]]), torch.tensor([0]))
+    assert stats.counts.tolist() == [3.0, 0.0, 1.0]
+    assert stats.means[1].tolist() == [0.0, 0.0]
+    assert stats.m2[:, 0].tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(stats.means[0].numpy(), [1.0, 2.0])
+    np.testing.assert_allclose(stats.m2[0].numpy(), [0.0, 8.0])
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [
+        None,
+        torch.relu,
+        nn.ReLU(),
+        nn.Tanh(),
+        nn.Sigmoid(),
+        nn.LeakyReLU(0.2),
+        nn.GELU(),
+    ],
+)
+def test_candidate_responses_into_buffer(activation):
+    """Check that responses written into a reused buffer equal phi(H W^T + b0)."""
+    rng = np.random.RandomState(0)
+    H = torch.from_numpy(rng.normal(size=(9, 4)).astype(np.float32))
+    W = torch.from_numpy(rng.normal(size=(6, 4)).astype(np.float32))
+    expected = H @ W.T + 0.5
+    if activation is not None:
+        expected = activation(expected)
+    out = torch.full((12, 6), np.nan)
+    A = candidate_responses(H, W, activation=activation, bias=0.5, out=out[:9])
+    torch.testing.assert_close(A, expected)

@@ -1,10 +1,12 @@
 """Tests of the layer walker (sknc._driver)."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from sknc._driver import layer_input, trace_layers
+from sknc._distributions import he_normal, make_generator
+from sknc._driver import layer_input, run_campaign, trace_chain, trace_layers
 
 
 class _Custom(nn.Module):
@@ -78,3 +80,117 @@ def test_layer_input_is_the_input_of_the_layer():
     h = layer_input(net, net.fc_out, x)
     expected = torch.relu(net.fc2(net.act(net.fc1(x))))
     torch.testing.assert_close(h, expected)
+
+
+def _chain_net():
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(12, 9),
+        nn.Dropout(0.2),
+        nn.LeakyReLU(0.1),
+        nn.Linear(9, 7),
+        nn.Tanh(),
+        nn.Linear(7, 3),
+    )
+
+
+def test_trace_chain_finds_leaves_or_refuses():
+    """Check that only modules applying their leaves in a chain are chains."""
+    net = _chain_net()
+    specs = trace_layers(net, torch.zeros(2, 3, 4))
+    leaves = trace_chain(net, torch.zeros(2, 3, 4), [s.layer for s in specs])
+    assert leaves == list(net)[:-1]
+    custom = _Custom()
+    specs = trace_layers(custom, torch.zeros(2, 4))
+    assert trace_chain(custom, torch.zeros(2, 4), [s.layer for s in specs]) is None
+
+    class Reshaped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x.reshape(len(x), -1))
+
+    net = Reshaped()
+    assert trace_chain(net, torch.zeros(2, 2, 2), [net.fc]) is None
+
+
+@pytest.mark.parametrize("chunk_size", [None, 16, 37])
+@pytest.mark.parametrize("rescale", [None, "lsuv"])
+def test_chain_path_selects_like_hook_path(chunk_size, rescale):
+    """Check that the cached chain path gives the hook path's neurons and weights."""
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(rng.randint(0, 3, size=150))
+    X = (
+        torch.from_numpy(rng.normal(size=(150, 3, 4)).astype(np.float32))
+        + y[:, None, None].float()
+    )
+    results = []
+    for chain in (True, False):
+        net = _chain_net().eval()
+        specs = trace_layers(net, X[:2])
+        reports = run_campaign(
+            net,
+            X,
+            y,
+            3,
+            specs,
+            [1.0, 0.5, 0.0],
+            chain=chain,
+            candidate_ratio=4,
+            max_candidates=100,
+            draw=he_normal,
+            generator=make_generator(0),
+            class_balanced=True,
+            orthogonal=True,
+            rescale=rescale,
+            bias=0.0,
+            chunk_size=chunk_size,
+        )
+        weights = [s.layer.weight.detach().clone() for s in specs]
+        results.append(([r["chosen"].tolist() for r in reports], weights))
+    (picks_chain, w_chain), (picks_hook, w_hook) = results
+    assert picks_chain == picks_hook
+    for a, b in zip(w_chain, w_hook):
+        assert torch.equal(a, b)
+
+
+def test_chain_path_used_only_within_memory_of_X(monkeypatch):
+    """Check that 'auto' caches a chain's inputs only when they fit in X's size."""
+    import sknc._driver as driver
+
+    built = []
+    original = driver._ChainInputs
+
+    def spy(*args, **kwargs):
+        built.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "_ChainInputs", spy)
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(np.arange(60) % 2)
+    X = torch.from_numpy(rng.normal(size=(60, 4)).astype(np.float32))
+    params = dict(
+        candidate_ratio=2,
+        max_candidates=100,
+        draw=he_normal,
+        generator=make_generator(0),
+        class_balanced=True,
+        orthogonal=True,
+        rescale=None,
+        bias=0.0,
+        chunk_size=32,
+    )
+    for width, expected in ((3, [True]), (40, [])):
+        built.clear()
+        net = nn.Sequential(
+            nn.Linear(4, width),
+            nn.ReLU(),
+            nn.Linear(width, 3),
+            nn.ReLU(),
+            nn.Linear(3, 2),
+        )
+        specs = trace_layers(net, X[:2])
+        run_campaign(net, X, y, 2, specs, [0.5] * 3, **params)
+        assert built == expected

@@ -1,0 +1,516 @@
+"""Benchmark of the neuron campaign: time, matrix-product bound, memory.
+
+The campaign's unavoidable cost is one matrix product per layer (rows x
+fan-in x candidates); this program measures how close the whole campaign
+comes to it, how it compares with one training epoch, how it grows with
+rows, candidates and width, and how much memory it takes when streaming
+rows chunk by chunk (peak RSS of a fresh subprocess per measurement).
+
+Usage::
+
+    python benchmarks/bench_campaign.py            # about 6 minutes
+    python benchmarks/bench_campaign.py --quick    # under a minute
+    python benchmarks/bench_campaign.py --threads 2 --data-home ../shared/data
+
+Times are the minimum over ``--repeats`` runs, the runs of the quantities
+compared in one row interleaved, so that a load change on a shared machine
+hits both; ratios are ratios of these minima.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from sknc import NCMLPClassifier, NeuronCampaign
+from sknc._campaign import (
+    ResponseStats,
+    assign_groups,
+    campaign_scores,
+    candidate_responses,
+    n_candidates,
+    select_neurons,
+)
+from sknc._distributions import he_normal, make_generator
+from sknc._modules import build_mlp
+
+NETWORKS = {"MLP-2": (100,), "MLP-3": (256, 100), "MLP-5": (32, 32, 32, 32)}
+CHUNK = NeuronCampaign().batch_size
+DEFAULT_N_SAMPLES = NeuronCampaign().n_samples
+RATIO = NeuronCampaign().candidate_ratio
+MAX_CANDIDATES = NeuronCampaign().max_candidates
+
+
+# -- measuring ---------------------------------------------------------------
+
+
+def interleaved(functions, repeats):
+    """Run each function ``repeats`` times, interleaved; return the minima."""
+    best = {name: math.inf for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def layer_plan(n_features, hidden, n_classes, ratio=RATIO, cap=MAX_CANDIDATES):
+    """Return ``(fan_in, fan_out, candidates)`` of each Linear layer."""
+    widths = [n_features, *hidden]
+    outs = [*hidden, n_classes]
+    return [(d, k, n_candidates(k, ratio, cap)) for d, k in zip(widths, outs)]
+
+
+def products(plan, n_rows, chunk=CHUNK, seed=0):
+    """Return a function doing the campaign's products alone.
+
+    Per layer, ``n_rows`` rows in chunks of ``chunk``, each chunk times the
+    (fan_in x candidates) matrix, float32, into a reused buffer: the same
+    call, shapes and chunking as the campaign.
+    """
+    g = make_generator(seed)
+    mats = []
+    for d, _, m in plan:
+        H = torch.randn(min(chunk, n_rows), d, generator=g)
+        mats.append((H, torch.randn(m, d, generator=g), torch.empty(len(H), m)))
+
+    def run():
+        for H, W, out in mats:
+            for start in range(0, n_rows, chunk):
+                rows = min(chunk, n_rows - start)
+                torch.matmul(H[:rows], W.T, out=out[:rows])
+
+    return run
+
+
+def campaign(X, y, hidden, n_samples, seed, **params):
+    """Return a function running NeuronCampaign on a fresh MLP."""
+    n_classes = len(np.unique(y))
+
+    def run():
+        net = build_mlp(X.shape[1], hidden, n_classes, "relu", seed)
+        NeuronCampaign(n_samples=n_samples, random_state=seed, **params).initialize(
+            net, X, y
+        )
+
+    return run
+
+
+def skorch_epoch(X, y, hidden, seed):
+    """Return a function training NCMLPClassifier for one epoch."""
+    clf = NCMLPClassifier(
+        hidden, initializer="he", max_epochs=0, batch_size=100, random_state=seed
+    ).fit(X, y)
+    return lambda: clf.partial_fit(X, y)
+
+
+def plain_epoch(X, y, hidden, seed):
+    """Return a function training the same MLP for one epoch in plain PyTorch."""
+    net = build_mlp(X.shape[1], hidden, len(np.unique(y)), "relu", seed)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    criterion = nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    g = make_generator(seed)
+
+    def run():
+        net.train()
+        order = torch.randperm(len(Xt), generator=g)
+        for start in range(0, len(Xt), 100):
+            idx = order[start : start + 100]
+            optimizer.zero_grad()
+            loss = criterion(net(Xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+
+    return run
+
+
+def synthetic(n_rows, n_features, n_classes=10, seed=0):
+    """Gaussian classes: float32 rows and int labels."""
+    g = make_generator(seed)
+    centers = torch.randn(n_classes, n_features, generator=g)
+    y = torch.arange(n_rows) % n_classes
+    X = torch.randn(n_rows, n_features, generator=g) + centers[y]
+    return X.numpy(), y.numpy()
+
+
+# -- the streaming campaign (pure API) and memory ----------------------------
+
+
+def stream_layer(n_rows, n_features, k, ratio, chunk, seed, n_classes=10):
+    """Run one layer's campaign on rows generated chunk by chunk.
+
+    Rows are never held all at once: each chunk of Gaussian-class rows is
+    drawn, reduced into the class statistics and dropped. Labels are
+    sorted (class blocks), as the driver sorts its rows.
+    """
+    g = make_generator(seed)
+    m = n_candidates(k, ratio, None)
+    W = he_normal(m, n_features, k, g)
+    centers = torch.randn(n_classes, n_features, generator=g)
+    stats = ResponseStats.empty(n_classes, m)
+    H = torch.empty(chunk, n_features)
+    out = torch.empty(chunk, m)
+    for start in range(0, n_rows, chunk):
+        rows = min(chunk, n_rows - start)
+        y = torch.arange(start, start + rows) * n_classes // n_rows
+        h = torch.randn(rows, n_features, generator=g, out=H[:rows])
+        h += centers.index_select(0, y)
+        A = candidate_responses(h, W, activation=torch.relu, out=out[:rows])
+        stats.update(A, y, overwrite=True)
+    scores = campaign_scores(stats, 0.5)
+    chosen, _ = select_neurons(
+        W, scores["score"], k, groups=assign_groups(scores["class_means"])
+    )
+    return m, chosen
+
+
+def working_set_mb(n_features, m, chunk, n_classes=10):
+    """Predicted bytes of the streaming layer, in MB (see ``stream_layer``).
+
+    Candidates (m x d, float32, twice while they are drawn), a chunk of
+    rows and its class offsets (2 x chunk x d), the product buffer
+    (chunk x m), the class statistics (float64) and, in the selection, the
+    residuals (d x m, float64).
+    """
+    d = n_features
+    floats32 = 2 * m * d + 2 * chunk * d + chunk * m
+    floats64 = 3 * n_classes * m + d * m
+    return (4 * floats32 + 8 * floats64) / 2**20
+
+
+def _status_mb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def start_peak():
+    """Reset the peak RSS to the current RSS; return the current RSS in MB.
+
+    Linux: writing 5 to ``/proc/self/clear_refs`` resets ``VmHWM``. Elsewhere
+    the peak is ``ru_maxrss`` since the process started.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_mb("VmRSS")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_mb():
+    """Peak RSS in MB since :func:`start_peak` (``VmHWM``), or ``ru_maxrss``."""
+    try:
+        return _status_mb("VmHWM")
+    except (OSError, KeyError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_child(spec):
+    """Measure one configuration in this (fresh) process; print JSON."""
+    torch.set_num_threads(spec["threads"])
+    result = {}
+    if spec["kind"] == "stream":
+        result["baseline_mb"] = start_peak()
+        t0 = time.perf_counter()
+        m, chosen = stream_layer(
+            spec["rows"], spec["features"], spec["k"], spec["ratio"],
+            spec["chunk"], spec["seed"],
+        )  # fmt: skip
+        result.update(time=time.perf_counter() - t0, candidates=m)
+    else:
+        from sknc.datasets import load_mnist
+
+        X, y = load_mnist(spec["data_home"], return_X_y=True)
+        X = X.reshape(len(X), -1)
+        result["baseline_mb"] = start_peak()
+        t0 = time.perf_counter()
+        campaign(X, y, tuple(spec["hidden"]), spec["n_samples"], spec["seed"])()
+        result["time"] = time.perf_counter() - t0
+    result["peak_mb"] = peak_mb()
+    print(json.dumps(result))
+
+
+def measure_in_subprocess(spec):
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- output ------------------------------------------------------------------
+
+
+def table(title, header, rows, note=None):
+    cells = [[str(c) for c in header]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    line = "  ".join(h.rjust(w) for h, w in zip(cells[0], widths))
+    print(line)
+    print("-" * len(line))
+    for row in cells[1:]:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    if note:
+        print(note)
+    sys.stdout.flush()
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def cpu_model():
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+# -- sections ----------------------------------------------------------------
+
+
+def bench_mnist(X, y, args):
+    """Campaign vs products (table 1) and vs a training epoch (table 2)."""
+    rows_1, rows_2 = [], []
+    n = len(X)
+    for name, hidden in NETWORKS.items():
+        plan = layer_plan(X.shape[1], hidden, 10)
+        cands = "-".join(str(m) for _, _, m in plan)
+        for n_samples in (None,) if args.quick else (None, DEFAULT_N_SAMPLES):
+            n_rows = n if n_samples is None or n_samples >= n else n_samples
+            best = interleaved(
+                {
+                    "campaign": campaign(X, y, hidden, n_samples, args.random_seed),
+                    "products": products(plan, n_rows, seed=args.random_seed),
+                },
+                args.repeats,
+            )
+            rows_1.append(
+                [name, n_rows, cands, best["campaign"], best["products"],
+                 best["campaign"] / best["products"]]
+            )  # fmt: skip
+        best = interleaved(
+            {
+                "skorch": skorch_epoch(X, y, hidden, args.random_seed),
+                "plain": plain_epoch(X, y, hidden, args.random_seed),
+                "campaign": campaign(X, y, hidden, DEFAULT_N_SAMPLES, args.random_seed),
+            },
+            args.repeats,
+        )
+        rows_2.append(
+            [name, best["skorch"], best["plain"], best["skorch"] / best["plain"],
+             best["campaign"], best["campaign"] / best["skorch"]]
+        )  # fmt: skip
+    table(
+        f"1. Campaign vs its matrix products alone, MNIST (float32, chunks of "
+        f"{CHUNK} rows, candidate_ratio {RATIO:g})",
+        ["network", "rows", "candidates", "campaign s", "products s", "ratio"],
+        rows_1,
+        "   target (a): MLP-3 on all rows, ratio <= 1.3",
+    )
+    table(
+        f"2. One training epoch, MNIST ({n} rows, batch 100, SGD lr 0.1), and "
+        f"the campaign with the default n_samples={DEFAULT_N_SAMPLES}",
+        ["network", "NCMLP epoch s", "plain epoch s", "ratio", "campaign s",
+         "campaign/epoch"],
+        rows_2,
+        "   target (d): NCMLP/plain <= 1.2;  target (b): campaign/epoch <= 0.5",
+    )  # fmt: skip
+
+
+def bench_axes(args):
+    """Growth of the campaign with rows, candidates and width (one layer)."""
+    seed = args.random_seed
+
+    def one_layer(n_rows, d, k, m):
+        X, y = synthetic(n_rows, d, seed=seed)
+
+        def run():
+            net = nn.Sequential(nn.Linear(d, k), nn.ReLU())
+            NeuronCampaign(
+                alpha=0.5, candidate_ratio=m / k, max_candidates=m, n_samples=None,
+                random_state=seed,
+            ).initialize(net, X, y)  # fmt: skip
+
+        best = interleaved(
+            {"campaign": run, "products": products([(d, k, m)], n_rows, seed=seed)},
+            args.repeats,
+        )
+        ns = best["campaign"] / (n_rows * d * m) * 1e9
+        return [n_rows, d, k, m, best["campaign"], best["products"],
+                best["campaign"] / best["products"], ns * 1e3]  # fmt: skip
+
+    header = ["rows", "fan_in", "k", "candidates", "campaign s", "products s",
+              "ratio", "ps/(row*d*m)"]  # fmt: skip
+    base = 5000 if args.quick else 10000
+    table(
+        "3a. Growth with rows (one Linear+ReLU layer, synthetic 10-class data)",
+        header,
+        [one_layer(base * f, 784, 100, 1000) for f in (1, 2, 4)],
+    )
+    table(
+        "3b. Growth with candidates (k fixed)",
+        header,
+        [one_layer(base, 784, 50, m) for m in (500, 1000, 2000, 4000)],
+    )
+    table(
+        "3c. Growth with width (fan-in)",
+        header,
+        [one_layer(base, d, 100, 1000) for d in (196, 392, 784, 1568)],
+    )
+
+
+def bench_selection(args):
+    """select_neurons alone vs candidates, k and fan-in fixed."""
+    d, k = 784, 256
+    g = make_generator(args.random_seed)
+    rows, previous = [], None
+    sizes = (512, 1024, 2048, 4096) if args.quick else (512, 1024, 2048, 4096, 8192)
+    for m in sizes:
+        W = he_normal(m, d, k, g)
+        score = torch.randn(m, generator=g, dtype=torch.float64)
+        groups = torch.randint(0, 10, (m,), generator=g)
+        best = interleaved(
+            {"select": lambda: select_neurons(W, score, k, groups=groups)},
+            args.repeats,
+        )["select"]
+        growth = "" if previous is None else best / previous
+        rows.append([m, best, best / m * 1e6, growth])
+        previous = best
+    table(
+        f"4. Selection alone (select_neurons, fan_in {d}, k {k}, 10 classes)",
+        ["candidates", "time s", "us/candidate", "x previous"],
+        rows,
+        "   target (c): doubling the candidates at most doubles the time",
+    )
+
+
+def bench_memory(args, data_ok):
+    """Peak RSS of fresh subprocesses: streaming 1M rows, and MNIST."""
+    d, k, chunk = 784, 410, CHUNK
+    counts = (20_000, 50_000) if args.quick else (62_500, 250_000, 1_000_000)
+    rows = []
+    for n_rows in counts:
+        spec = {"kind": "stream", "rows": n_rows, "features": d, "k": k,
+                "ratio": RATIO, "chunk": chunk, "seed": args.random_seed,
+                "threads": args.threads}  # fmt: skip
+        r = measure_in_subprocess(spec)
+        m = r["candidates"]
+        rows.append(
+            [n_rows, d, m, r["baseline_mb"], r["peak_mb"],
+             r["peak_mb"] - r["baseline_mb"], working_set_mb(d, m, chunk),
+             r["time"], n_rows * d * 4 / 2**20]
+        )  # fmt: skip
+    table(
+        f"5a. Streaming one layer through the pure API, chunks of {chunk} rows "
+        "(peak RSS of a fresh subprocess)",
+        ["rows", "fan_in", "candidates", "baseline MB", "peak MB", "extra MB",
+         "predicted MB", "time s", "rows as f32 MB"],
+        rows,
+        "   rows are generated chunk by chunk and never held; 'extra' = peak - "
+        "baseline (after imports);\n   'predicted' = candidates + chunk + product "
+        "buffer + class statistics + selection residuals",
+    )  # fmt: skip
+    if not data_ok:
+        return
+    rows = []
+    for name in ("MLP-3",):
+        for n_samples in (None, DEFAULT_N_SAMPLES):
+            spec = {"kind": "mnist", "hidden": NETWORKS[name],
+                    "n_samples": n_samples, "seed": args.random_seed,
+                    "data_home": args.data_home, "threads": args.threads}  # fmt: skip
+            r = measure_in_subprocess(spec)
+            rows.append(
+                [name, n_samples or 60000, r["baseline_mb"], r["peak_mb"],
+                 r["peak_mb"] - r["baseline_mb"], r["time"]]
+            )  # fmt: skip
+    table(
+        "5b. NeuronCampaign.initialize on MNIST (peak RSS of a fresh subprocess; "
+        "baseline after loading X, 188 MB as float32)",
+        ["network", "rows", "baseline MB", "peak MB", "extra MB", "time s"],
+        rows,
+        "   extra includes the initializer's copy of the scoring rows and, for a "
+        "chain, two hidden layers' inputs",
+    )  # fmt: skip
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller, under a minute")
+    parser.add_argument("--random-seed", type=int, default=0)
+    parser.add_argument(
+        "--data-home", default=None, help="MNIST location (default: $SKNC_DATA)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: on a shared machine 2 threads make "
+        "small operations wait for a busy core)",
+    )
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child is not None:
+        memory_child(json.loads(args.memory_child))
+        return
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    torch.set_num_threads(args.threads)
+    t_start = time.perf_counter()
+    command = " ".join(["python benchmarks/bench_campaign.py", *sys.argv[1:]])
+    print(f"command: {command}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores; torch "
+        f"{torch.__version__} with {torch.get_num_threads()} threads; "
+        f"repeats {args.repeats} (min taken)"
+    )
+    print(
+        "memory: peak RSS (VmHWM of /proc/self/status, reset just before the "
+        "measured work) of a fresh subprocess per measurement"
+    )
+
+    from sknc.datasets import load_mnist
+
+    try:
+        X, y = load_mnist(args.data_home, return_X_y=True)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"\nMNIST not found, skipping its tables: {exc}")
+        data_ok = False
+    else:
+        data_ok = True
+        X = X.reshape(len(X), -1)
+        if args.quick:
+            X, y = X[:10000], y[:10000]
+        bench_mnist(X, y, args)
+    bench_axes(args)
+    bench_selection(args)
+    if not args.skip_memory:
+        bench_memory(args, data_ok)
+    print(f"\ntotal benchmark time: {time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
