@@ -11,6 +11,25 @@ class BaseMIEstimator(BaseEstimator):
     Subclasses set ``_parameter_constraints`` and implement
     ``_estimate(T, y_codes)`` on checked inputs: ``T`` a finite float64 array
     of shape (n_samples, n_units), ``y_codes`` integer labels 0..C-1 or None.
+
+    Examples
+    --------
+    A toy estimator that reads each row's sign pattern as the symbol of T:
+
+    >>> import numpy as np
+    >>> from sknc.information import BaseMIEstimator, discrete_entropy
+    >>> class SignEstimator(BaseMIEstimator):
+    ...     def _estimate(self, T, y_codes):
+    ...         symbols = (T > 0) @ (2 ** np.arange(T.shape[1]))
+    ...         h_t = discrete_entropy(symbols)
+    ...         h_t_given_y = sum(
+    ...             np.mean(y_codes == c) * discrete_entropy(symbols[y_codes == c])
+    ...             for c in np.unique(y_codes)
+    ...         )
+    ...         return h_t, h_t - h_t_given_y
+    >>> T = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    >>> SignEstimator().estimate(T, ["a", "a", "b", "b"])
+    (2.0, 1.0)
     """
 
     _parameter_constraints: dict = {}
