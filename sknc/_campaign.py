@@ -106,6 +106,11 @@ class ResponseStats:
         m2 = self.m2.sum(dim=0) + (n_c * (self.means - mean) ** 2).sum(dim=0)
         return (m2 / n).sqrt()
 
+    def second_moment(self):
+        """Return the mean squared response ``E[a^2]`` of each candidate (m,)."""
+        n_c = self.counts[:, None]
+        return (self.m2 + n_c * self.means**2).sum(dim=0) / self.counts.sum()
+
 
 def _activate_(A, activation):
     """Apply ``activation`` to ``A``, in place when it is a known one."""
@@ -473,6 +478,34 @@ class _GreedyPicker:
         self.n_flushed = self.n_q
         self.r_norm2 = np.einsum("ij,ij->j", self.R, self.R)
         self.bound = self._keys(self.r_norm2, slice(None))
+
+
+def base_scale(stats, chosen):
+    """Scale that gives the chosen neurons the candidates' mean squared response.
+
+    Selection favours candidates with large responses, so a layer of chosen
+    neurons responds more strongly than a layer drawn from the base
+    distribution, and the excess compounds layer after layer. Multiplying
+    the chosen weights by ``sqrt(mean_all E[a^2] / mean_chosen E[a^2])``
+    restores the base distribution's mean squared response (the quantity He
+    initialization keeps constant through ReLU layers). The factor is exact
+    for positively homogeneous activations (ReLU, leaky ReLU, identity) with
+    zero bias, a first-order correction otherwise.
+
+    Parameters
+    ----------
+    stats : ResponseStats
+    chosen : array-like of int
+
+    Returns
+    -------
+    scale : float
+    """
+    moments = stats.second_moment()
+    picked = moments[torch.as_tensor(chosen, device=moments.device)].mean()
+    if not picked > 0:
+        return 1.0
+    return float((moments.mean() / picked).sqrt())
 
 
 def resolve_alpha(alpha, n_layers):

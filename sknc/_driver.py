@@ -28,6 +28,7 @@ from torch import nn
 from sknc._campaign import (
     ResponseStats,
     assign_groups,
+    base_scale,
     campaign_scores,
     candidate_responses,
     n_candidates,
@@ -372,6 +373,8 @@ def campaign_layer(
         target = (W.double() ** 2).sum(dim=1).mean().sqrt()
         norms = torch.linalg.vector_norm(W_sel.double(), dim=1, keepdim=True)
         W_sel = (W_sel.double() * target / norms.clamp_min(1e-30)).to(dtype)
+    elif rescale == "base":
+        W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
         std = _preactivation_std(inputs.chunks(index), W_sel, bias)
         if std > 0:

@@ -368,9 +368,13 @@ class NeuronCampaign(BaseInitializer):
         the class of its largest mean response).
     orthogonal : bool, default=True
         Prefer candidates orthogonal to the ones already chosen.
-    rescale : {None, "norm", "lsuv"}, default=None
+    rescale : {None, "norm", "base", "lsuv"}, default=None
         ``"norm"`` scales each chosen neuron to the candidates' RMS norm;
-        ``"lsuv"`` scales the layer so its output has unit variance.
+        ``"base"`` scales the layer so that its neurons' mean squared
+        response on the scoring rows equals the candidates' (the scale of
+        the base distribution: selection favours strong responses, which
+        otherwise compound layer after layer); ``"lsuv"`` scales the layer
+        so its output has unit variance.
     bias : float, default=0.0
         Bias of every candidate while scoring, and of the written layer.
     batch_size : int, default=2048
@@ -423,7 +427,7 @@ class NeuronCampaign(BaseInitializer):
         "n_samples": [Interval(Integral, 2, None, closed="left"), None],
         "class_balanced": ["boolean"],
         "orthogonal": ["boolean"],
-        "rescale": [Options(object, {None, "norm", "lsuv"})],
+        "rescale": [Options(object, {None, "norm", "base", "lsuv"})],
         "bias": [Real],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device, None],

@@ -65,7 +65,7 @@ class NCInitTransformer(
     n_samples : int or None, default=10000
     class_balanced : bool, default=True
     orthogonal : bool, default=True
-    rescale : {None, "norm", "lsuv"}, default=None
+    rescale : {None, "norm", "base", "lsuv"}, default=None
     bias : float, default=0.0
     batch_size : int, default=2048
         See :class:`~sknc.NeuronCampaign` for these campaign parameters.

@@ -9,6 +9,7 @@ from sknc._campaign import (
     ResponseStats,
     assign_groups,
     balanced_quota,
+    base_scale,
     campaign_scores,
     candidate_responses,
     n_candidates,
@@ -299,3 +300,18 @@ def test_candidate_responses_into_buffer(activation):
     out = torch.full((12, 6), np.nan)
     A = candidate_responses(H, W, activation=activation, bias=0.5, out=out[:9])
     torch.testing.assert_close(A, expected)
+
+
+def test_base_scale_restores_candidates_mean_square(layer_data):
+    """Check that the base rescale gives the chosen ReLU neurons exactly the
+    candidates' mean squared response (ReLU is positively homogeneous)."""
+    H, W, y, c = layer_data
+    stats = response_stats(H, W, y, c, activation=torch.relu)
+    A = torch.relu(H @ W.T)
+    chosen = torch.argsort(A.pow(2).mean(dim=0), descending=True)[:10].numpy()
+    scale = base_scale(stats, chosen)
+    assert scale < 1.0  # the strongest responders were picked
+    scaled = torch.relu(H @ (scale * W[chosen]).T)
+    torch.testing.assert_close(
+        scaled.pow(2).mean(), A.pow(2).mean(), rtol=1e-10, atol=0
+    )

@@ -394,3 +394,17 @@ def test_campaign_cuda_matches_cpu_selection(digits):
         nc = NeuronCampaign(random_state=0, device=device).initialize(_mlp(), X, y)
         picks.append([r["chosen"].tolist() for r in nc.report_])
     assert picks[0] == picks[1]
+
+
+def test_campaign_rescale_base_is_one_factor_per_layer(digits):
+    """Check that rescale='base' keeps the chosen neurons of the first layer
+    and multiplies them by one factor below 1 (selection favours strong
+    responses; the factor restores the candidates' mean squared response)."""
+    X, y = digits
+    nets = [_mlp(), _mlp()]
+    for net, rescale in zip(nets, [None, "base"]):
+        NeuronCampaign(rescale=rescale, random_state=0).initialize(net, X, y)
+    w_none, w_base = (net[0].weight.detach().double() for net in nets)
+    ratio = w_base / w_none
+    assert float(ratio.std()) < 1e-6
+    assert 0.3 < float(ratio.mean()) < 1.0
