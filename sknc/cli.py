@@ -44,8 +44,12 @@ def _add_infoplane(subparsers):
     parser.add_argument(
         "--estimator",
         choices=("bin", "adaptive", "kde", "kmeans"),
+        nargs="+",
         default=None,
-        help="default: bin (30 bins on [-1, 1]) for tanh, adaptive (Scott) for relu",
+        help=(
+            "one or more, measured on the same networks (default: bin, 30 bins "
+            "on [-1, 1], for tanh; adaptive, Scott's rule, for relu)"
+        ),
     )
     parser.add_argument(
         "--epochs",
@@ -78,7 +82,10 @@ def _cmd_infoplane(args):
     if args.n_bins < 2:
         parser.error(f"argument --n-bins: must be at least 2, got {args.n_bins}")
     from sknc.information._experiment import (
+        DPI_FIELDS,
+        dpi_summary,
         run_infoplane,
+        write_csv,
         write_figures,
         write_records_csv,
     )
@@ -99,29 +106,56 @@ def _cmd_infoplane(args):
         )
     except (FileNotFoundError, ValueError) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
-    _print_summary(records, scores)
+    dpi = dpi_summary(records)
+    _print_summary(records, scores, dpi)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        paths = [write_records_csv(records, args.out / "records.csv")]
-        title = f"{args.dataset}, {args.activation}, {args.estimator or 'default'}"
+        paths = [
+            write_records_csv(records, args.out / "records.csv"),
+            write_csv(dpi, args.out / "dpi.csv", DPI_FIELDS),
+        ]
+        estimators = sorted({r["estimator"] for r in records}, key=str)
+        title = (
+            f"{args.dataset}, {args.activation}, {', '.join(estimators)} "
+            f"(mean of {args.runs} run{'s' if args.runs > 1 else ''})"
+        )
         paths += write_figures(records, args.out, title=title)
         for path in paths:
             print(f"wrote {path}")
     return 0
 
 
-def _print_summary(records, scores):
+def _print_summary(records, scores, dpi):
     last = max(r["epoch"] for r in records)
-    print(f"{'layer':>5} {'epoch':>6} {'I(X;T)':>8} {'I(T;Y)':>8}  (mean over runs)")
-    for epoch in (0, last):
-        rows = [r for r in records if r["epoch"] == epoch]
-        for index in sorted({r["layer_index"] for r in rows}):
-            vals = [r for r in rows if r["layer_index"] == index]
-            i_xt = sum(r["i_xt"] for r in vals) / len(vals)
-            i_ty = sum(r["i_ty"] for r in vals) / len(vals)
-            print(f"{index + 1:>5} {epoch:>6} {i_xt:8.3f} {i_ty:8.3f}")
+    print(
+        f"{'estimator':>9} {'layer':>5} {'epoch':>6} {'I(X;T)':>8} {'I(T;Y)':>8}"
+        "  (mean over runs)"
+    )
+    for estimator in dict.fromkeys(r["estimator"] for r in records):
+        for epoch in (0, last):
+            rows = [
+                r
+                for r in records
+                if r["epoch"] == epoch and r["estimator"] == estimator
+            ]
+            for index in sorted({r["layer_index"] for r in rows}):
+                vals = [r for r in rows if r["layer_index"] == index]
+                i_xt = sum(r["i_xt"] for r in vals) / len(vals)
+                i_ty = sum(r["i_ty"] for r in vals) / len(vals)
+                print(
+                    f"{estimator:>9} {index + 1:>5} {epoch:>6} {i_xt:8.3f} {i_ty:8.3f}"
+                )
     mean = sum(scores) / len(scores)
     print(f"test accuracy: {mean:.3f} (mean of {len(scores)} run(s))")
+    print("data-processing inequality along the layers (all measured epochs):")
+    for row in dpi:
+        if row["layers"] == "all":
+            quantity = {"i_xt": "I(X;T)", "i_ty": "I(T;Y)"}[row["quantity"]]
+            print(
+                f"{row['estimator']:>9} {quantity}: holds at "
+                f"{row['fraction_holds']:.1%} of {row['n_measured']}, largest "
+                f"violation {row['max_violation']:.3f} bits"
+            )
 
 
 def _hidden_sizes(text):

@@ -22,6 +22,7 @@ def test_cli_infoplane_iris_writes_figures_and_csv(tmp_path, pyplot, capsys):
     rows = _read(out / "records.csv")
     assert list(rows[0]) == [
         "run",
+        "estimator",
         "epoch",
         "layer",
         "layer_index",
@@ -34,8 +35,36 @@ def test_cli_infoplane_iris_writes_figures_and_csv(tmp_path, pyplot, capsys):
         (str(e), str(k)) for e in (0, 1, 3) for k in range(4)
     }
     assert [r["n_units"] for r in rows[:4]] == ["10", "7", "5", "4"]
+    assert {r["estimator"] for r in rows} == {"bin"}
+    dpi = _read(out / "dpi.csv")
+    assert {(r["quantity"], r["layers"]) for r in dpi} == {
+        (q, pair) for q in ("i_xt", "i_ty") for pair in ("1>=2", "2>=3", "3>=4", "all")
+    }
+    assert {r["n_measured"] for r in dpi} == {"3"}
     printed = capsys.readouterr().out
     assert "test accuracy" in printed and "records.csv" in printed
+    assert "bin I(T;Y): holds at" in printed
+
+
+def test_cli_infoplane_several_estimators_measure_the_same_networks(tmp_path, pyplot):
+    """Check that --estimator bin kmeans pairs both on the same trained nets."""
+    argv = ["infoplane", "--dataset", "iris", "--epochs", "3", "--n-points", "3"]
+    argv += ["--runs", "2"]
+    main([*argv, "--out", str(tmp_path / "bin")])
+    both = ["--estimator", "bin", "kmeans", "--out", str(tmp_path / "both")]
+    main([*argv, *both])
+    alone = _read(tmp_path / "bin/records.csv")
+    paired = _read(tmp_path / "both/records.csv")
+    assert [r for r in paired if r["estimator"] == "bin"] == alone
+    kmeans = [r for r in paired if r["estimator"] == "kmeans"]
+    key = ("run", "epoch", "layer_index")
+    assert [[r[k] for k in key] for r in kmeans] == [[r[k] for k in key] for r in alone]
+    assert {r["estimator"] for r in _read(tmp_path / "both/dpi.csv")} == {
+        "bin",
+        "kmeans",
+    }
+    assert (tmp_path / "both/infoplane.png").stat().st_size > 0
+    assert (tmp_path / "both/infocurves.png").stat().st_size > 0
 
 
 def test_cli_infoplane_is_deterministic_given_seed(tmp_path, pyplot):
@@ -61,7 +90,7 @@ def test_cli_infoplane_ib12_tanh_starts_at_twelve_bits(shared_data, capsys):
     argv = ["infoplane", "--data-home", str(shared_data), "--epochs", "1"]
     assert main([*argv, "--n-points", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["1", "0", "12.000", "0.999"]
+    assert lines[1].split() == ["bin", "1", "0", "12.000", "0.999"]
 
 
 @pytest.mark.parametrize(
@@ -71,6 +100,8 @@ def test_cli_infoplane_ib12_tanh_starts_at_twelve_bits(shared_data, capsys):
         (["infoplane", "--epochs", "many"], "--epochs: expected a positive integer"),
         (["infoplane", "--dataset", "mnist"], "--dataset: invalid choice: 'mnist'"),
         (["infoplane", "--estimator", "hist"], "--estimator: invalid choice"),
+        (["infoplane", "--estimator", "bin", "x"], "--estimator: invalid choice"),
+        (["infoplane", "--estimator"], "--estimator: expected at least one"),
         (["infoplane", "--n-points", "1"], "--n-points: must be at least 2, got 1"),
         (["infoplane", "--noise-variance", "0"], "expected a positive number"),
         ([], "required: COMMAND"),

@@ -262,6 +262,8 @@ T_OK = np.arange(12.0).reshape(6, 2)
         ("kmeans", {"n_clusters": 7}, T_OK, None, "n_clusters=7 is more than the 6"),
         ("bin", {}, np.empty((0, 3)), None, r"T is empty: got shape \(0, 3\)"),
         ("kmeans", {}, np.empty((0, 3)), None, "T is empty"),
+        ("kmeans", {}, T_OK, [0, 1, 0, 1], "y has 4 labels but T has 6 rows"),
+        ("kmeans", {"n_clusters": -2}, T_OK, None, "'n_clusters'.*Got -2"),
         ("bin", {}, np.zeros((2, 2, 2)), None, "T must be 2-D"),
         ("magic", {}, T_OK, None, "estimator must be one of"),
         (
