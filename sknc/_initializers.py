@@ -352,7 +352,7 @@ class NeuronCampaign(BaseInitializer):
         weights the target criterion). A float applies to every layer, a
         sequence gives one value per Linear layer (output layer included),
         ``"linear"`` falls from 1.0 at the first layer to 0.0 at the output.
-    candidate_ratio : float, default=10.0
+    candidate_ratio : float, default=2.0
         Candidates drawn per neuron of a layer (at least 1).
     max_candidates : int, default=4096
         Cap on the candidates of one layer; must be at least the layer's
@@ -361,7 +361,7 @@ class NeuronCampaign(BaseInitializer):
         Distribution of the candidates, with the layer's real fans. A
         callable ``draw(n, fan_in, fan_out, generator)`` returns an
         ``(n, fan_in)`` tensor.
-    n_samples : int or None, default=10000
+    n_samples : int or None, default=2000
         Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
     class_balanced : bool, default=True
         Share each layer's neurons over the classes (a candidate belongs to
@@ -411,7 +411,7 @@ class NeuronCampaign(BaseInitializer):
     ...                           torch.nn.Linear(32, 10))
     >>> nc = NeuronCampaign(random_state=0).initialize(net, X / 16, y)
     >>> [(r["layer"], r["n_candidates"], r["alpha"]) for r in nc.report_]
-    [('0', 320, 1.0), ('2', 100, 0.0)]
+    [('0', 64, 1.0), ('2', 20, 0.0)]
     """
 
     _parameter_constraints: dict = {
@@ -438,10 +438,10 @@ class NeuronCampaign(BaseInitializer):
         self,
         *,
         alpha="linear",
-        candidate_ratio=10.0,
+        candidate_ratio=2.0,
         max_candidates=4096,
         base_init="he",
-        n_samples=10000,
+        n_samples=2000,
         class_balanced=True,
         orthogonal=True,
         rescale=None,

@@ -59,10 +59,10 @@ class NCInitTransformer(
         Weight of the input criterion per hidden layer; ``"linear"`` falls
         from 1.0 at the first to 0.0 at the last hidden layer (0.0 for a
         single hidden layer: the features are chosen to separate classes).
-    candidate_ratio : float, default=10.0
+    candidate_ratio : float, default=2.0
     max_candidates : int, default=4096
     base_init : {"he", "xavier", "orthogonal"} or callable, default="he"
-    n_samples : int or None, default=10000
+    n_samples : int or None, default=2000
     class_balanced : bool, default=True
     orthogonal : bool, default=True
     rescale : {None, "norm", "base", "lsuv"}, default=None
@@ -120,10 +120,10 @@ class NCInitTransformer(
         activation="relu",
         *,
         alpha="linear",
-        candidate_ratio=10.0,
+        candidate_ratio=2.0,
         max_candidates=4096,
         base_init="he",
-        n_samples=10000,
+        n_samples=2000,
         class_balanced=True,
         orthogonal=True,
         rescale=None,
