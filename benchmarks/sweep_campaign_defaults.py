@@ -29,9 +29,9 @@ from sknc.datasets import load_mnist
 ARCHS = {"mlp3": (256, 100), "mlp5": (32, 32, 32, 32)}
 
 
-def _splits(data_home, seeds, n_train, n_val):
+def _splits(data_home, seeds, n_train, n_val, first_seed=0):
     X, y = load_mnist(data_home, subset="train", return_X_y=True)
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         X_tr, X_val, y_tr, y_val = train_test_split(
             X, y, train_size=n_train, test_size=n_val, stratify=y, random_state=seed
         )
@@ -49,6 +49,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--n-train", type=int, default=10000)
     parser.add_argument("--n-val", type=int, default=10000)
@@ -57,6 +58,11 @@ def main(argv=None):
     parser.add_argument("--ratio", default="2,10")
     parser.add_argument("--rescale", default="none,norm,lsuv")
     parser.add_argument("--n-samples", default="10000")
+    parser.add_argument(
+        "--specs",
+        default=None,
+        help="explicit campaign specs separated by ';' (instead of the grid)",
+    )
     parser.add_argument("--out", default=None, help="CSV of every run")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -67,8 +73,10 @@ def main(argv=None):
         "rescale": args.rescale.split(","),
         "n_samples": args.n_samples.split(","),
     }
-    specs = ["he", *_specs(grid)]
-    splits = list(_splits(args.data_home, args.seeds, args.n_train, args.n_val))
+    specs = ["he", *(args.specs.split(";") if args.specs else _specs(grid))]
+    splits = list(
+        _splits(args.data_home, args.seeds, args.n_train, args.n_val, args.first_seed)
+    )
     rows = []
     t0 = time.perf_counter()
     for arch in args.archs.split(","):
