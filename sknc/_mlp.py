@@ -25,11 +25,47 @@ from sknc._validation import draw_seed, encode_labels, writable
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
 
-def _net_class():
-    # skorch is imported lazily so that `import sknc` stays light.
-    from skorch import NeuralNetClassifier
+_NET_CLASS = []
 
-    return NeuralNetClassifier
+
+def _net_class():
+    """Return ``_NeuralNet``, a ``skorch.NeuralNetClassifier`` subclass.
+
+    skorch is imported lazily so that ``import sknc`` stays light; so the
+    class is built on first use (the module ``__getattr__`` below lets
+    pickle find it in a fresh process).
+    """
+    if not _NET_CLASS:
+        from skorch import NeuralNetClassifier
+
+        class _NeuralNet(NeuralNetClassifier):
+            """skorch's classifier with a cheaper switch to train mode.
+
+            skorch calls ``_set_training`` before every batch, and
+            ``Module.train`` sets the flag of every submodule through
+            ``Module.__setattr__`` even when nothing changes: a few percent
+            of an epoch of a small MLP. Here modules already in the wanted
+            mode are left alone.
+            """
+
+            def _set_training(self, training=True):
+                for name in self._modules + self._criteria:
+                    module = getattr(self, name + "_")
+                    if isinstance(module, nn.Module) and any(
+                        m.training != training for m in module.modules()
+                    ):
+                        module.train(training)
+
+        _NeuralNet.__module__ = __name__
+        _NeuralNet.__qualname__ = "_NeuralNet"
+        _NET_CLASS.append(_NeuralNet)
+    return _NET_CLASS[0]
+
+
+def __getattr__(name):
+    if name == "_NeuralNet":
+        return _net_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _batches(dataset, *, batch_size, shuffle=False, generator=None, **kwargs):
