@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from sknc._initializers import INITIALIZERS, NeuronCampaign
+from sknc._threads import torch_threads
 
 # Short keys of init specs ("campaign:alpha=0.5,base=xavier") and the
 # NeuronCampaign parameters they set.
@@ -444,6 +445,7 @@ def compare(
     device="cpu",
     out=None,
     progress=True,
+    threads=1,
 ):
     """Train every init on the same splits and seeds; return runs and summary.
 
@@ -465,6 +467,9 @@ def compare(
         Directory for CSV files and the PNG; ``None`` writes nothing.
     progress : bool, default=True
         Print one line per run on stderr.
+    threads : int or None, default=1
+        torch intra-op threads while training (None: torch's setting). One
+        is fastest for these small networks.
 
     Returns
     -------
@@ -475,6 +480,29 @@ def compare(
     specs = [parse_init_spec(s)[0] for s in inits]
     if len(set(specs)) != len(specs):
         raise ValueError(f"inits has duplicates: {specs}")
+    with torch_threads(threads):
+        runs = _run_all(
+            specs,
+            dataset,
+            seeds,
+            train_size,
+            data_home,
+            progress,
+            hidden=tuple(hidden),
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            activation=activation,
+            device=device,
+        )
+    reference = "he" if "he" in specs else specs[0]
+    rows = summarize(runs, reference=reference)
+    if out is not None:
+        write_outputs(runs, rows, out)
+    return runs, rows
+
+
+def _run_all(specs, dataset, seeds, train_size, data_home, progress, **fit_params):
     runs = []
     total = len(specs) * seeds
     for seed in range(seeds):
@@ -482,17 +510,7 @@ def compare(
             dataset, seed=seed, train_size=train_size, data_home=data_home
         )
         for spec in specs:
-            run = run_one(
-                spec,
-                seed,
-                split,
-                hidden=tuple(hidden),
-                epochs=epochs,
-                lr=lr,
-                batch_size=batch_size,
-                activation=activation,
-                device=device,
-            )
+            run = run_one(spec, seed, split, **fit_params)
             runs.append(run)
             if progress:
                 print(
@@ -502,8 +520,4 @@ def compare(
                     file=sys.stderr,
                     flush=True,
                 )
-    reference = "he" if "he" in specs else specs[0]
-    rows = summarize(runs, reference=reference)
-    if out is not None:
-        write_outputs(runs, rows, out)
-    return runs, rows
+    return runs

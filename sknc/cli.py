@@ -206,6 +206,12 @@ def _add_compare(subparsers):
         "--out", type=Path, default=Path("sknc-out"), help="directory for CSV and PNG"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=1,
+        help="torch threads while training (default 1: fastest for small nets)",
+    )
     parser.set_defaults(func=_cmd_compare, parser=parser)
     return parser
 
@@ -240,6 +246,7 @@ def _cmd_compare(args):
             device=args.device,
             out=args.out,
             progress=not args.quiet,
+            threads=args.threads,
         )
     except (FileNotFoundError, ValueError) as exc:
         args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")

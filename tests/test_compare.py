@@ -126,3 +126,24 @@ def test_compare_rejects_duplicates_and_datasets():
         compare(inits=["he", "he"], progress=False)
     with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
         compare(dataset="cifar", progress=False)
+
+
+def test_compare_trains_with_the_given_threads_and_restores_them(monkeypatch):
+    """Check that compare trains with `threads` torch threads and restores the
+    previous setting afterwards."""
+    import torch
+
+    import sknc._compare as cmp
+
+    seen = []
+    real = cmp.run_one
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cmp, "run_one", spy)
+    torch.set_num_threads(2)
+    compare(hidden=(4,), inits=["he"], epochs=1, seeds=1, progress=False, threads=1)
+    assert seen == [1]
+    assert torch.get_num_threads() == 2

@@ -9,7 +9,6 @@ data-processing inequality along the layers.
 
 import csv
 import math
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
+from sknc._threads import torch_threads
 from sknc.information._binning import AdaptiveBinningEstimator, BinningEstimator
 from sknc.information._callback import InformationPlane
 from sknc.information._kde import KDEEstimator
@@ -146,18 +146,6 @@ def build_mlp(n_features, hidden, n_classes, activation, generator):
     return module
 
 
-@contextmanager
-def _single_thread():
-    # These networks are tiny: torch's intra-op threads only add overhead
-    # (measured 8x slower with 2 threads on a shared 2-core machine).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
-
-
 def run_infoplane(
     dataset="ib12",
     *,
@@ -201,7 +189,7 @@ def run_infoplane(
     names = _estimator_names(estimator, activation)
     X, y = load_dataset(dataset, data_home)
     records, scores = [], []
-    with _single_thread():
+    with torch_threads(1):
         for run in range(runs):
             estimators = {
                 name: make_estimator(
