@@ -8,13 +8,14 @@ rows chunk by chunk (peak RSS of a fresh subprocess per measurement).
 
 Usage::
 
-    python benchmarks/bench_campaign.py            # about 6 minutes
-    python benchmarks/bench_campaign.py --quick    # under a minute
+    python benchmarks/bench_campaign.py            # 3-4 minutes on 2 cores
+    python benchmarks/bench_campaign.py --quick    # about 30 seconds
     python benchmarks/bench_campaign.py --threads 2 --data-home ../shared/data
 
 Times are the minimum over ``--repeats`` runs, the runs of the quantities
 compared in one row interleaved, so that a load change on a shared machine
-hits both; ratios are ratios of these minima.
+hits both; ratios are ratios of these minima. Results and how to read
+them: ``docs/performance.md``.
 """
 
 import argparse
@@ -337,7 +338,11 @@ def bench_mnist(X, y, args):
                     X, y, hidden, n_samples, args.random_seed, candidate_ratio=ratio
                 )
                 best = interleaved(
-                    {"campaign": run, "products": products(plan, n_rows)}, args.repeats
+                    {
+                        "campaign": run,
+                        "products": products(plan, n_rows, seed=args.random_seed),
+                    },
+                    args.repeats,
                 )
                 rows_1.append(
                     [name, ratio, n_rows, cands, best["campaign"], best["products"],
@@ -351,7 +356,8 @@ def bench_mnist(X, y, args):
                 candidate_ratio=PAPER_RATIO,
             )  # fmt: skip
             best = interleaved(
-                {"campaign": run, "products": products(plan, n)}, args.repeats
+                {"campaign": run, "products": products(plan, n, seed=args.random_seed)},
+                args.repeats,
             )
             rows_1.append(
                 [name + " (hooks)", PAPER_RATIO, n, cands, best["campaign"],
