@@ -200,7 +200,7 @@ def trace_chain(module, x, layers):
     positions = [_position(chain, layer) for layer in layers[:-1]]
     if None in positions or positions != sorted(positions):
         return None
-    if any(_input_of(chain, calls, layer).dim() != 2 for layer in layers):
+    if any(_input_of(calls, layer).dim() != 2 for layer in layers):
         return None
     return chain
 
@@ -209,7 +209,7 @@ def _position(chain, layer):
     return next((p for p, leaf in enumerate(chain) if leaf is layer), None)
 
 
-def _input_of(chain, calls, layer):
+def _input_of(calls, layer):
     return next(args[0] for mod, args, _, _ in calls if mod is layer)
 
 
