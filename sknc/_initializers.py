@@ -496,7 +496,8 @@ class NeuronCampaign(BaseInitializer):
 
     def _initialize(self, module, X, y, generator, rng):
         classes, idx, codes = self._scoring_rows(X, y, rng)
-        X = X[torch.from_numpy(idx)]
+        if len(idx) < len(X):
+            X = X[torch.from_numpy(idx)]
         home = next(module.parameters()).device
         device = home if self.device is None else torch.device(self.device)
         module.to(device)

@@ -10,6 +10,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 from torch import nn
 
 from sknc._initializers import INITIALIZERS, get_initializer
@@ -25,47 +29,22 @@ from sknc._validation import draw_seed, encode_labels, writable
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
 
-_NET_CLASS = []
+class _NeuralNet(NeuralNetClassifier):
+    """skorch's classifier with a cheaper switch to train mode.
 
-
-def _net_class():
-    """Return ``_NeuralNet``, a ``skorch.NeuralNetClassifier`` subclass.
-
-    skorch is imported lazily so that ``import sknc`` stays light; so the
-    class is built on first use (the module ``__getattr__`` below lets
-    pickle find it in a fresh process).
+    skorch calls ``_set_training`` before every batch, and ``Module.train``
+    sets the flag of every submodule through ``Module.__setattr__`` even when
+    nothing changes: a few percent of an epoch of a small MLP. Here modules
+    already in the wanted mode are left alone.
     """
-    if not _NET_CLASS:
-        from skorch import NeuralNetClassifier
 
-        class _NeuralNet(NeuralNetClassifier):
-            """skorch's classifier with a cheaper switch to train mode.
-
-            skorch calls ``_set_training`` before every batch, and
-            ``Module.train`` sets the flag of every submodule through
-            ``Module.__setattr__`` even when nothing changes: a few percent
-            of an epoch of a small MLP. Here modules already in the wanted
-            mode are left alone.
-            """
-
-            def _set_training(self, training=True):
-                for name in self._modules + self._criteria:
-                    module = getattr(self, name + "_")
-                    if isinstance(module, nn.Module) and any(
-                        m.training != training for m in module.modules()
-                    ):
-                        module.train(training)
-
-        _NeuralNet.__module__ = __name__
-        _NeuralNet.__qualname__ = "_NeuralNet"
-        _NET_CLASS.append(_NeuralNet)
-    return _NET_CLASS[0]
-
-
-def __getattr__(name):
-    if name == "_NeuralNet":
-        return _net_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def _set_training(self, training=True):
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, nn.Module) and any(
+                m.training != training for m in module.modules()
+            ):
+                module.train(training)
 
 
 def _batches(dataset, *, batch_size, shuffle=False, generator=None, **kwargs):
@@ -74,8 +53,6 @@ def _batches(dataset, *, batch_size, shuffle=False, generator=None, **kwargs):
     A skorch ``Dataset`` of in-memory arrays gets :class:`_ArrayBatches`,
     anything else torch's ``DataLoader``.
     """
-    from skorch.dataset import Dataset
-
     X = getattr(dataset, "X", None)
     y = getattr(dataset, "y", None)
     if (
@@ -340,9 +317,6 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
         train_split, X_train, y_train = None, X, codes
         if self.early_stopping:
-            from skorch.dataset import Dataset
-            from skorch.helper import predefined_split
-
             X_train, X_val, y_train, y_val = train_test_split(
                 X,
                 codes,
@@ -365,8 +339,6 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         return {"net": net, "initializer": initializer, "classes": classes}
 
     def _make_net(self, n_features, sizes, n_classes, seed, train_split):
-        from skorch.callbacks import EarlyStopping, ProgressBar
-
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if self.early_stopping:
             callbacks.append(
@@ -382,7 +354,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         opt_kwargs = {"optimizer__weight_decay": self.weight_decay}
         if optimizer is torch.optim.SGD:
             opt_kwargs["optimizer__momentum"] = self.momentum
-        return _net_class()(
+        return _NeuralNet(
             module=MLP,
             module__n_features=n_features,
             module__hidden_layer_sizes=sizes,
