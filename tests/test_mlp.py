@@ -266,3 +266,25 @@ def test_information_plane_callback_records_in_history(small_digits):
     for r in records:
         assert 0 <= r["i_xt"] <= np.log2(len(X)) + 1e-9
         assert -1e-9 <= r["i_ty"] <= r["i_xt"] + 1e-9
+
+
+@pytest.mark.parametrize("batch_size", [64, 100])
+def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_size):
+    """Check that the whole-batch iterator trains exactly as torch's DataLoader
+    would with the same seeded generator (same batches, same order)."""
+    import torch
+
+    import sknc._mlp as mlp
+
+    X, y = small_digits
+    fast = _clf(initializer="he", batch_size=batch_size).fit(X, y)
+
+    def dataloader(dataset, *, batch_size, shuffle=False, generator=None, **kw):
+        return torch.utils.data.DataLoader(
+            dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, **kw
+        )
+
+    monkeypatch.setattr(mlp, "_batches", dataloader)
+    slow = _clf(initializer="he", batch_size=batch_size).fit(X, y)
+    for a, b in zip(fast.coefs_, slow.coefs_):
+        np.testing.assert_array_equal(a, b)
