@@ -96,7 +96,7 @@ def parse_init_spec(spec):
             )
         params[SPEC_KEYS[key]] = _spec_value(SPEC_KEYS[key], text)
     init = NeuronCampaign(**params) if name == "campaign" else INITIALIZERS[name]()
-    init.get_params()  # fail early on a bad combination
+    init._validate_params()  # fail now, not in the middle of a comparison
     return spec.strip(), init
 
 

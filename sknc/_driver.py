@@ -348,7 +348,11 @@ def campaign_layer(
     # One product buffer for every chunk: no fresh chunk x m block per chunk.
     buffer = None
     for sl, H in inputs.chunks(index):
-        H = H.reshape(H.shape[0], -1)
+        if H.dim() != 2:
+            raise ValueError(
+                f"layer {spec.name!r} receives a {H.dim()}-D input of shape "
+                f"{tuple(H.shape)}; the campaign needs (rows, features)"
+            )
         if buffer is None:
             buffer = torch.empty(H.shape[0], m, device=device, dtype=dtype)
         A = candidate_responses(

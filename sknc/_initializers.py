@@ -73,7 +73,8 @@ class _ModuleState:
 class BaseInitializer(BaseEstimator):
     """Base class of sknc initializers (not for direct use).
 
-    Subclasses implement ``_initialize(module, X, y, generator, rng)``;
+    Subclasses implement ``_initialize(module, X, y, generator, rng)``,
+    which returns a dict of fitted attributes (or None);
     :meth:`initialize` wraps it with validation, a local random generator,
     eval mode, and a rollback of the weights if anything fails.
     """
@@ -113,12 +114,15 @@ class BaseInitializer(BaseEstimator):
         try:
             rng = check_random_state(self.random_state)
             generator = make_generator(draw_seed(rng))
-            self._initialize(module, X_t, y, generator, rng)
+            fitted = self._initialize(module, X_t, y, generator, rng) or {}
         except BaseException:
             state.restore_params()
             raise
         finally:
             state.restore_modes()
+        # Fitted attributes are published only after a success.
+        for name, value in fitted.items():
+            setattr(self, name, value)
         self.init_time_ = time.perf_counter() - t0
         return self
 
@@ -313,7 +317,7 @@ class LSUVInit(BaseInitializer):
         device = next(module.parameters()).device
         X = X.to(device=device, dtype=dtype)
         specs = trace_layers(module, X[:2])
-        self.scales_ = []
+        scales = []
         for spec in specs:
             layer = spec.layer
             fan_out, fan_in = layer.weight.shape
@@ -332,7 +336,8 @@ class LSUVInit(BaseInitializer):
                 with torch.no_grad():
                     layer.weight.mul_(self.target_std / std)
                 total *= self.target_std / std
-            self.scales_.append(total)
+            scales.append(total)
+        return {"scales_": scales}
 
 
 class NeuronCampaign(BaseInitializer):
@@ -488,6 +493,7 @@ class NeuronCampaign(BaseInitializer):
         counts = np.bincount(codes[idx], minlength=len(classes))
         if counts.min() < 2:
             bad = classes[np.argmin(counts)]
+            bad = bad.item() if isinstance(bad, np.generic) else bad
             raise ValueError(
                 f"each class needs at least 2 scoring rows; class {bad!r} has "
                 f"{counts.min()} (raise n_samples or give more rows)"
@@ -502,11 +508,12 @@ class NeuronCampaign(BaseInitializer):
         device = home if self.device is None else torch.device(self.device)
         module.to(device)
         try:
-            self._campaign(module, X, codes, classes, generator, device)
+            fitted = self._campaign(module, X, codes, len(classes), generator, device)
         finally:
             module.to(home)
+        return {**fitted, "classes_": classes}
 
-    def _campaign(self, module, X, codes, classes, generator, device):
+    def _campaign(self, module, X, codes, n_classes, generator, device):
         dtype = next(module.parameters()).dtype
         try:
             specs = trace_layers(module, X[:2].to(device=device, dtype=dtype))
@@ -526,11 +533,11 @@ class NeuronCampaign(BaseInitializer):
                     f"{k} neurons of layer {spec.name!r}; each layer needs at "
                     "least as many candidates as neurons"
                 )
-        self.report_ = run_campaign(
+        report = run_campaign(
             module,
             X,
             codes,
-            len(classes),
+            n_classes,
             specs,
             alphas,
             candidate_ratio=self.candidate_ratio,
@@ -543,8 +550,7 @@ class NeuronCampaign(BaseInitializer):
             bias=self.bias,
             chunk_size=self.batch_size,
         )
-        self.alpha_ = alphas
-        self.classes_ = classes
+        return {"report_": report, "alpha_": alphas}
 
 
 INITIALIZERS = {

@@ -29,6 +29,9 @@ from sknc._validation import draw_seed, encode_labels, writable
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
 
+_INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
+
+
 class _NeuralNet(NeuralNetClassifier):
     """skorch's classifier with a cheaper switch to train mode.
 
@@ -272,10 +275,20 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         self : NCMLPClassifier
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        X = writable(X)
-        classes, codes = encode_labels(y, type(self).__name__)
-        self._finish(self._start(X, codes, classes, epochs=self.max_epochs))
+        saved = {a: vars(self)[a] for a in _INPUT_ATTRS if a in vars(self)}
+        try:
+            X, y = validate_data(self, X, y, dtype=np.float32)
+            X = writable(X)
+            classes, codes = encode_labels(y, type(self).__name__)
+            state = self._start(X, codes, classes, epochs=self.max_epochs)
+        except BaseException:
+            # validate_data has already reset the input attributes: put back
+            # those of the previous fit, if any, so that it stays usable.
+            for a in _INPUT_ATTRS:
+                vars(self).pop(a, None)
+            vars(self).update(saved)
+            raise
+        self._finish(state)
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -327,11 +340,16 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
             train_split = predefined_split(Dataset(X_val, y_val))
         net = self._make_net(X.shape[1], sizes, len(classes), net_seed, train_split)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(net_seed)
+            # Only the CPU generator: torch.manual_seed would reseed CUDA too.
+            torch.default_generator.manual_seed(net_seed)
             net.initialize()
-        initializer = clone(get_initializer(self.initializer, random_state=init_seed))
-        if initializer.get_params().get("random_state", 0) is None:
-            initializer.set_params(random_state=init_seed)
+        initializer = get_initializer(self.initializer, random_state=init_seed)
+        if hasattr(initializer, "get_params"):
+            initializer = clone(initializer)
+            if initializer.get_params().get("random_state", 0) is None:
+                initializer.set_params(random_state=init_seed)
+        else:
+            initializer = copy.deepcopy(initializer)
         # The campaign sees only the rows the net trains on.
         initializer.initialize(net.module_, X_train, y_train)
         if epochs:

@@ -81,7 +81,8 @@ def build_mlp(n_features, hidden_layer_sizes, n_outputs, activation, seed):
     forked, seeded random state.
     """
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        # Only the CPU generator: torch.manual_seed would reseed CUDA too.
+        torch.default_generator.manual_seed(seed)
         return MLP(n_features, hidden_layer_sizes, n_outputs, activation)
 
 

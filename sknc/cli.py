@@ -257,7 +257,9 @@ def _cmd_compare(args):
         f"{args.batch_size}"
     )
     print(format_table(rows, reference=reference))
-    print(f"wrote {args.out}/summary.csv, runs.csv, curves.csv, test_error.png")
+    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
+    written = [n for n in names if (args.out / n).exists()]
+    print(f"wrote {', '.join(written)} in {args.out}")
     return 0
 
 

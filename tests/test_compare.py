@@ -147,3 +147,11 @@ def test_compare_trains_with_the_given_threads_and_restores_them(monkeypatch):
     compare(hidden=(4,), inits=["he"], epochs=1, seeds=1, progress=False, threads=1)
     assert seen == [1]
     assert torch.get_num_threads() == 2
+
+
+def test_parse_init_spec_validates_values():
+    """Check that out-of-range campaign options fail at parse time."""
+    with pytest.raises(ValueError, match="'rescale' parameter"):
+        parse_init_spec("campaign:rescale=foo")
+    with pytest.raises(ValueError, match="'alpha' parameter"):
+        parse_init_spec("campaign:alpha=2")

@@ -408,3 +408,25 @@ def test_campaign_rescale_base_is_one_factor_per_layer(digits):
     ratio = w_base / w_none
     assert float(ratio.std()) < 1e-6
     assert 0.3 < float(ratio.mean()) < 1.0
+
+
+def test_failed_rerun_keeps_previous_report(digits):
+    """Check that a failed second initialize leaves the first run's fitted
+    attributes as they were (they are published only after a success)."""
+    X, y = digits
+    nc = NeuronCampaign(random_state=0).initialize(_mlp(), X, y)
+    report = nc.report_
+    nc.set_params(base_init=_fail_on_second_layer())
+    with pytest.raises(RuntimeError, match="boom"):
+        nc.initialize(_mlp(), X, y)
+    assert nc.report_ is report
+
+
+def test_three_dimensional_layer_input_is_a_clear_error():
+    """Check that a Linear layer fed 3-D inputs is refused with a clear error."""
+    net = nn.Sequential(nn.Unflatten(1, (4, 3)), nn.Linear(3, 10), nn.ReLU())
+    X = np.random.RandomState(0).rand(40, 12).astype(np.float32)
+    before = _weights(net)
+    with pytest.raises(ValueError, match=r"receives a 3-D input of shape"):
+        NeuronCampaign().initialize(net, X, np.arange(40) % 2)
+    assert _same(before, _weights(net))

@@ -288,3 +288,36 @@ def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_si
     slow = _clf(initializer="he", batch_size=batch_size).fit(X, y)
     for a, b in zip(fast.coefs_, slow.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_plain_object_initializer(small_digits):
+    """Check that an initializer without get_params (only initialize) works:
+    it is deep-copied, not cloned, and the given object is not touched."""
+
+    class Constant:
+        def __init__(self):
+            self.calls = 0
+
+        def initialize(self, module, X=None, y=None):
+            self.calls += 1
+            for p in module.parameters():
+                p.data.fill_(0.01)
+            return self
+
+    X, y = small_digits
+    init = Constant()
+    clf = _clf(initializer=init, max_epochs=0).fit(X, y)
+    assert init.calls == 0
+    assert clf.initializer_.calls == 1
+    np.testing.assert_allclose(clf.coefs_[0], 0.01)
+
+
+def test_failed_refit_with_new_width_keeps_input_attributes(small_digits):
+    """Check that a refit failing after validation keeps the first fit's
+    n_features_in_, so the first model still predicts."""
+    X, y = small_digits
+    clf = _clf().fit(X, y)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(X[:, :10], np.zeros_like(y))
+    assert clf.n_features_in_ == 64
+    assert clf.predict(X).shape == (len(X),)
