@@ -6,12 +6,12 @@ minimum test error) of one init against each other init.
 Usage::
 
     python benchmarks/merge_compare.py /work/runs/mlp3-base /work/runs/mlp3-nc
-    python benchmarks/merge_compare.py --versus campaign DIR [DIR ...]
+    python benchmarks/merge_compare.py --versus campaign --out MERGED DIR [DIR ...]
 """
 
 import argparse
 
-from sknc._compare import format_table, load_runs, summarize
+from sknc._compare import format_table, load_runs, summarize, write_outputs
 
 
 def paired_lines(runs, versus):
@@ -41,9 +41,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+")
     parser.add_argument("--versus", default="campaign")
+    parser.add_argument("--out", default=None, help="write merged CSVs and PNG here")
     args = parser.parse_args(argv)
     runs = [run for d in args.dirs for run in load_runs(d)]
-    print(format_table(summarize(runs)))
+    rows = summarize(runs)
+    print(format_table(rows))
+    if args.out:
+        write_outputs(runs, rows, args.out)
     print()
     print("\n".join(paired_lines(runs, args.versus)))
 
