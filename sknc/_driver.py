@@ -78,6 +78,27 @@ class _StopForward(Exception):
         self.value = value
 
 
+def _leaf_calls(module, x):
+    """Run ``module(x)`` once; return ``(leaf, args, kwargs, output)`` per call.
+
+    Calls are recorded in order by forward hooks on every leaf module.
+    """
+    calls = []
+
+    def hook(mod, args, kwargs, output):
+        calls.append((mod, args, kwargs, output))
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
+    try:
+        with torch.no_grad():
+            module(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return calls
+
+
 def trace_layers(module, x, layer_types=(nn.Linear,)):
     """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
 
@@ -93,20 +114,10 @@ def trace_layers(module, x, layer_types=(nn.Linear,)):
     specs : list of LayerSpec
     """
     names = {m: n for n, m in module.named_modules()}
-    calls = []
-
-    def hook(mod, args, output):
-        inp = args[0] if args else None
-        calls.append((mod, inp, output))
-
-    leaves = [m for m in module.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook) for m in leaves]
-    try:
-        with torch.no_grad():
-            module(x)
-    finally:
-        for h in handles:
-            h.remove()
+    calls = [
+        (mod, args[0] if args else None, out)
+        for mod, args, _, out in _leaf_calls(module, x)
+    ]
 
     specs, seen = [], set()
     for i, (mod, _, out) in enumerate(calls):
@@ -172,19 +183,7 @@ def trace_chain(module, x, layers):
     leaves : list of torch.nn.Module or None
         The leaves called before the last of ``layers``, in order.
     """
-    calls = []
-
-    def hook(mod, args, kwargs, output):
-        calls.append((mod, args, kwargs, output))
-
-    leaves = [m for m in module.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
-    try:
-        with torch.no_grad():
-            module(x)
-    finally:
-        for h in handles:
-            h.remove()
+    calls = _leaf_calls(module, x)
     chain, previous = [], x
     for mod, args, kwargs, output in calls:
         if kwargs or len(args) != 1 or args[0] is not previous:
