@@ -133,15 +133,23 @@ class BaseInitializer(BaseEstimator):
 
 
 class _DrawInit(BaseInitializer):
-    """Data-free initializers: draw each Linear layer from a distribution."""
+    """Data-free initializers: draw each Linear layer from a distribution.
+
+    Subclasses set ``_distribution``, a draw function of
+    :mod:`sknc._distributions`, or override ``_draw``.
+    """
 
     _parameter_constraints: dict = {
         **BaseInitializer._parameter_constraints,
         "bias": [Real],
     }
 
+    def __init__(self, *, bias=0.0, random_state=None):
+        self.bias = bias
+        self.random_state = random_state
+
     def _draw(self, n, fan_in, fan_out, generator):
-        raise NotImplementedError
+        return self._distribution(n, fan_in, fan_out, generator)
 
     def _initialize(self, module, X, y, generator, rng):
         for layer in _linear_layers(module):
@@ -173,12 +181,7 @@ class HeInit(_DrawInit):
     2.0
     """
 
-    def __init__(self, *, bias=0.0, random_state=None):
-        self.bias = bias
-        self.random_state = random_state
-
-    def _draw(self, n, fan_in, fan_out, generator):
-        return he_normal(n, fan_in, fan_out, generator)
+    _distribution = staticmethod(he_normal)
 
 
 class XavierInit(_DrawInit):
@@ -201,12 +204,7 @@ class XavierInit(_DrawInit):
     2.0
     """
 
-    def __init__(self, *, bias=0.0, random_state=None):
-        self.bias = bias
-        self.random_state = random_state
-
-    def _draw(self, n, fan_in, fan_out, generator):
-        return xavier_normal(n, fan_in, fan_out, generator)
+    _distribution = staticmethod(xavier_normal)
 
 
 class OrthogonalInit(_DrawInit):
