@@ -152,6 +152,39 @@ def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
     return _activate_(A, activation)
 
 
+SPATIAL_STATISTICS = ("mean", "positions")
+
+
+def feature_map_rows(Z, spatial):
+    """Turn candidate feature maps into the rows the statistics are taken over.
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (n_images, n_candidates, height, width)
+        Activated responses of candidate filters.
+    spatial : {"mean", "positions"}
+        ``"mean"``: one row per image, each candidate's feature map averaged
+        over positions (what a global average pooling would pass on).
+        ``"positions"``: every output position of every image is a row, so
+        the statistics are those of the pixels of the feature maps (a
+        position carries the label of its image).
+
+    Returns
+    -------
+    A : torch.Tensor of shape (n_rows, n_candidates)
+        ``n_rows`` is ``n_images`` for ``"mean"`` and
+        ``n_images * height * width`` for ``"positions"``, rows of one image
+        contiguous.
+    """
+    if spatial == "mean":
+        return Z.mean(dim=(2, 3))
+    if spatial == "positions":
+        return Z.permute(0, 2, 3, 1).reshape(-1, Z.shape[1])
+    raise ValueError(
+        f"spatial must be one of {list(SPATIAL_STATISTICS)}; got {spatial!r}"
+    )
+
+
 def response_stats(H, W, y, n_classes, *, activation=None, bias=0.0, chunk_size=None):
     """Stream the responses of candidates ``W`` on ``H`` into class statistics.
 

@@ -2,11 +2,13 @@
 
 Pure torch: no skorch, no estimator state. The layers of a module are found
 by running it once with forward hooks on every leaf module, so any module
-whose ``nn.Linear`` layers are applied in order works, not only
-``nn.Sequential``. The activation ``phi`` of a layer is the elementwise
-activation module that consumes its output (dropout and identity modules in
-between are skipped); a layer followed by anything else, or by a functional
-activation the hooks cannot see, is treated as linear.
+whose ``nn.Linear`` and ``nn.Conv2d`` layers are applied in order works, not
+only ``nn.Sequential``; pooling, flatten, normalization and other modules
+in between are just part of the forward pass. The activation ``phi`` of a
+layer is the elementwise activation module that consumes its output (dropout
+and identity modules in between are skipped); a layer followed by anything
+else (a batch norm, a pooling, a functional activation the hooks cannot
+see) is treated as linear.
 
 Each layer's input is streamed chunk by chunk. For a *chain* (a module whose
 forward applies its leaf modules one after the other, like an
@@ -16,6 +18,13 @@ before, by calling the same leaf modules; any other module is re-run from
 ``X`` up to the layer for every chunk (a pre-hook stops the forward). Both
 paths feed the same rows in the same chunks, so they select the same
 neurons.
+
+A convolutional layer's candidates are filters, drawn flat with the real
+fan-in ``in_channels * kh * kw`` and applied with the layer's own stride,
+padding, dilation and padding mode; their feature maps become rows of
+responses by :func:`sknc._campaign.feature_map_rows` (per-image spatial
+mean, or every position a row), and from there scoring and selection are
+those of a Linear layer.
 """
 
 import time
@@ -27,10 +36,12 @@ from torch import nn
 
 from sknc._campaign import (
     ResponseStats,
+    _activate_,
     assign_groups,
     base_scale,
     campaign_scores,
     candidate_responses,
+    feature_map_rows,
     n_candidates,
     select_neurons,
 )
@@ -56,6 +67,7 @@ ELEMENTWISE_ACTIVATIONS = (
     nn.Tanhshrink,
 )
 PASS_THROUGH = (nn.Identity, nn.Dropout, nn.AlphaDropout)
+WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
 
 
 @dataclass
@@ -65,6 +77,11 @@ class LayerSpec:
     name: str
     layer: nn.Module
     activation: nn.Module | None
+    input_shape: tuple = ()
+
+    @property
+    def is_conv(self):
+        return isinstance(self.layer, nn.Conv2d)
 
     @property
     def activation_name(self):
@@ -99,7 +116,40 @@ def _leaf_calls(module, x):
     return calls
 
 
-def trace_layers(module, x, layer_types=(nn.Linear,)):
+def layer_fans(layer):
+    """Return ``(k, fan_in, fan_out)`` of a Linear or Conv2d layer.
+
+    ``k`` is the number of neurons (output features or channels); the fans
+    are torch's: a filter's ``fan_in`` is ``in_channels / groups * kh * kw``
+    and ``fan_out`` is ``out_channels * kh * kw``.
+    """
+    k = layer.weight.shape[0]
+    fan_in = layer.weight[0].numel()
+    fan_out = k * layer.weight[0, 0].numel()
+    return k, fan_in, fan_out
+
+
+def check_campaign_layer(spec):
+    """Raise a clear ValueError if the campaign cannot score ``spec``'s layer."""
+    layer = spec.layer
+    if spec.is_conv:
+        if layer.groups != 1:
+            raise ValueError(
+                f"layer {spec.name!r} is a grouped convolution "
+                f"(groups={layer.groups}); the campaign supports groups=1 only"
+            )
+        expected, what = 4, "(images, channels, height, width)"
+    else:
+        expected, what = 2, "(rows, features)"
+    if len(spec.input_shape) != expected:
+        raise ValueError(
+            f"layer {spec.name!r} ({type(layer).__name__}) receives a "
+            f"{len(spec.input_shape)}-D input of shape {spec.input_shape}; the "
+            f"campaign needs {what}"
+        )
+
+
+def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
     """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
 
     Parameters
@@ -107,7 +157,7 @@ def trace_layers(module, x, layer_types=(nn.Linear,)):
     module : torch.nn.Module
     x : torch.Tensor
         A small batch the module accepts.
-    layer_types : tuple of type, default=(nn.Linear,)
+    layer_types : tuple of type, default=(nn.Linear, nn.Conv2d)
 
     Returns
     -------
@@ -120,7 +170,7 @@ def trace_layers(module, x, layer_types=(nn.Linear,)):
     ]
 
     specs, seen = [], set()
-    for i, (mod, _, out) in enumerate(calls):
+    for i, (mod, layer_in, out) in enumerate(calls):
         if not isinstance(mod, layer_types):
             continue
         if mod in seen:
@@ -139,7 +189,8 @@ def trace_layers(module, x, layer_types=(nn.Linear,)):
             if isinstance(nxt, ELEMENTWISE_ACTIVATIONS):
                 activation = nxt
             break
-        specs.append(LayerSpec(names[mod], mod, activation))
+        shape = tuple(layer_in.shape) if isinstance(layer_in, torch.Tensor) else ()
+        specs.append(LayerSpec(names[mod], mod, activation, shape))
     return specs
 
 
@@ -166,7 +217,8 @@ def trace_chain(module, x, layers):
     ``module`` is a chain up to the last of ``layers`` if, in its forward on
     ``x``, every leaf module up to that layer is called once with one
     positional argument: ``x`` itself for the first leaf, the previous
-    leaf's output for the others; and each of ``layers`` gets a 2-D input.
+    leaf's output for the others; and each of ``layers`` is an ``nn.Linear``
+    with a 2-D input (a network with convolutions takes the other path).
     The input of a layer is then the output of the leaves before it,
     applied in order.
 
@@ -199,7 +251,10 @@ def trace_chain(module, x, layers):
     positions = [_position(chain, layer) for layer in layers[:-1]]
     if None in positions or positions != sorted(positions):
         return None
-    if any(_input_of(calls, layer).dim() != 2 for layer in layers):
+    if any(
+        not isinstance(layer, nn.Linear) or _input_of(calls, layer).dim() != 2
+        for layer in layers
+    ):
         return None
     return chain
 
@@ -311,6 +366,54 @@ def chain_cache_bytes(specs, n_rows, dtype):
     return max(pairs) * n_rows * itemsize
 
 
+def _conv(layer, H, W):
+    """Feature maps of filters ``W`` (m, C, kh, kw) on images ``H``.
+
+    The layer's own ``_conv_forward`` applies its stride, padding, dilation
+    and padding mode, so candidates see exactly the geometry of the layer.
+    """
+    return layer._conv_forward(H, W, None)
+
+
+def _responses(spec, H, W, *, bias, spatial, out=None):
+    """Rows of activated candidate responses of layer ``spec`` on input ``H``."""
+    if not spec.is_conv:
+        return candidate_responses(H, W, activation=spec.activation, bias=bias, out=out)
+    Z = _conv(spec.layer, H, W.view(W.shape[0], *spec.layer.weight.shape[1:]))
+    if bias:
+        Z += bias
+    return feature_map_rows(_activate_(Z, spec.activation), spatial)
+
+
+def _image_chunks(spec, H, sl, chunk_size, n_positions):
+    """Split a conv layer's chunk so that one piece has ``chunk_size`` positions.
+
+    The feature maps of a piece, ``images x positions x candidates``, are
+    the conv analogue of a Linear layer's ``rows x candidates`` block, so
+    peak memory stays bounded by ``chunk_size x candidates`` either way.
+    """
+    if not spec.is_conv or chunk_size is None:
+        yield sl, H
+        return
+    per = max(1, int(chunk_size) // n_positions)
+    for a in range(0, H.shape[0], per):
+        yield slice(sl.start + a, sl.start + min(a + per, H.shape[0])), H[a : a + per]
+
+
+def _output_positions(spec):
+    """Positions of one image in the layer's output (1 for a Linear layer)."""
+    if not spec.is_conv:
+        return 1
+    probe = torch.zeros(
+        (1, *spec.input_shape[1:]),
+        device=spec.layer.weight.device,
+        dtype=spec.layer.weight.dtype,
+    )
+    w = spec.layer.weight[:1].detach()
+    with torch.no_grad():
+        return _conv(spec.layer, probe, w)[0, 0].numel()
+
+
 def campaign_layer(
     inputs,
     index,
@@ -330,6 +433,7 @@ def campaign_layer(
     bias,
     chunk_size,
     output_layer,
+    spatial="mean",
 ):
     """Run the campaign on one layer and write the chosen neurons in place.
 
@@ -338,38 +442,39 @@ def campaign_layer(
     :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
+    check_campaign_layer(spec)
     layer = spec.layer
-    fan_out, fan_in = layer.weight.shape
+    k, fan_in, fan_out = layer_fans(layer)
     device, dtype = layer.weight.device, layer.weight.dtype
-    m = n_candidates(fan_out, candidate_ratio, max_candidates)
+    m = n_candidates(k, candidate_ratio, max_candidates)
     W = draw(m, fan_in, fan_out, generator).to(device=device, dtype=dtype)
     stats = ResponseStats.empty(n_classes, m, device=device)
+    positions = _output_positions(spec)
+    per_image = positions if spatial == "positions" else 1
     # One product buffer for every chunk: no fresh chunk x m block per chunk.
     buffer = None
     for sl, H in inputs.chunks(index):
-        if H.dim() != 2:
-            raise ValueError(
-                f"layer {spec.name!r} receives a {H.dim()}-D input of shape "
-                f"{tuple(H.shape)}; the campaign needs (rows, features)"
-            )
-        if buffer is None:
-            buffer = torch.empty(H.shape[0], m, device=device, dtype=dtype)
-        A = candidate_responses(
-            H, W, activation=spec.activation, bias=bias, out=buffer[: H.shape[0]]
-        )
-        stats.update(A, y[sl], overwrite=True)
+        for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
+            if buffer is None and not spec.is_conv:
+                buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
+            out = None if buffer is None else buffer[: Hp.shape[0]]
+            A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
+            labels = y[piece]
+            if per_image > 1:
+                labels = labels.repeat_interleave(per_image)
+            stats.update(A, labels, overwrite=True)
     del buffer
     scores = campaign_scores(stats, alpha)
     groups = assign_groups(scores["class_means"])
     chosen, chosen_groups = select_neurons(
         W,
         scores["score"],
-        fan_out,
+        k,
         groups=groups,
         class_balanced=class_balanced,
         orthogonal=orthogonal,
     )
-    if output_layer and class_balanced and fan_out == n_classes:
+    if output_layer and class_balanced and k == n_classes:
         chosen, chosen_groups = _order_by_class(chosen, chosen_groups, n_classes)
     W_sel = W[torch.as_tensor(chosen, device=device)]
     if rescale == "norm":
@@ -379,22 +484,24 @@ def campaign_layer(
     elif rescale == "base":
         W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
-        std = _preactivation_std(inputs.chunks(index), W_sel, bias)
+        std = _preactivation_std(spec, inputs.chunks(index), W_sel, bias)
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
-        layer.weight.copy_(W_sel)
+        layer.weight.copy_(W_sel.view_as(layer.weight))
         if layer.bias is not None:
             layer.bias.fill_(bias)
     inputs.done(index)
     return {
         "layer": spec.name,
+        "kind": type(layer).__name__,
         "fan_in": fan_in,
-        "fan_out": fan_out,
+        "fan_out": k,
         "activation": spec.activation_name,
         "alpha": alpha,
         "n_candidates": m,
         "n_rows": n_rows,
+        "n_response_rows": int(stats.counts.sum()),
         "chosen": chosen,
         "chosen_classes": chosen_groups,
         "scores": scores["score"].cpu().numpy(),
@@ -418,10 +525,15 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def _preactivation_std(chunks, W_sel, bias):
+def _preactivation_std(spec, chunks, W_sel, bias):
+    """Standard deviation of the layer's output before its activation."""
     total, total_sq, count = 0.0, 0.0, 0
     for _, H in chunks:
-        Z = (H.reshape(H.shape[0], -1) @ W_sel.T + bias).double()
+        if spec.is_conv:
+            Z = _conv(spec.layer, H, W_sel.view_as(spec.layer.weight)) + bias
+        else:
+            Z = H @ W_sel.T + bias
+        Z = Z.double()
         total += float(Z.sum())
         total_sq += float((Z * Z).sum())
         count += Z.numel()
@@ -443,6 +555,9 @@ def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **para
     ``X``, else re-runs the module per chunk; True and False force a path
     (True falls back when the module is not a chain).
     """
+    for spec in specs:
+        # Before any layer is scored: a bad input or layer costs no work.
+        check_campaign_layer(spec)
     y = torch.as_tensor(y)
     order = torch.argsort(y, stable=True)
     y_sorted = y[order]
@@ -453,10 +568,13 @@ def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **para
     if chain is not False:
         probe = X[order[:2]].to(device=device, dtype=dtype)
         leaves = trace_chain(module, probe, [spec.layer for spec in specs])
-        x_bytes = X.numel() * torch.empty(0, dtype=dtype).element_size()
-        fits = chain_cache_bytes(specs, len(order), dtype) <= x_bytes
-        if leaves is not None and (chain is True or fits):
-            inputs = _ChainInputs(leaves, specs, X, order, chunk_size, device, dtype)
+        if leaves is not None:
+            x_bytes = X.numel() * torch.empty(0, dtype=dtype).element_size()
+            fits = chain_cache_bytes(specs, len(order), dtype) <= x_bytes
+            if chain is True or fits:
+                inputs = _ChainInputs(
+                    leaves, specs, X, order, chunk_size, device, dtype
+                )
     if inputs is None:
         inputs = _HookInputs(module, specs, X, order, chunk_size, device, dtype)
     reports = []

@@ -1,7 +1,8 @@
 """Initializers: the neuron campaign and the baselines it is compared with.
 
 All share one protocol, ``initializer.initialize(module, X=None, y=None)``:
-it overwrites the weights of the module's ``nn.Linear`` layers in place
+it overwrites the weights of the module's ``nn.Linear`` and ``nn.Conv2d``
+layers in place
 (so an optimizer built before still trains them), returns the initializer,
 and leaves torch's global random state untouched. On error the module's
 weights are left as they were.
@@ -28,7 +29,14 @@ from sknc._distributions import (
     orthogonal,
     xavier_normal,
 )
-from sknc._driver import layer_input, run_campaign, trace_layers
+from sknc._driver import (
+    WEIGHT_LAYERS,
+    check_campaign_layer,
+    layer_fans,
+    layer_input,
+    run_campaign,
+    trace_layers,
+)
 from sknc._validation import draw_seed, encode_labels, writable
 
 
@@ -43,11 +51,12 @@ def _as_tensor_X(X):
     return torch.from_numpy(writable(np.ascontiguousarray(X)))
 
 
-def _linear_layers(module):
-    layers = [m for m in module.modules() if isinstance(m, nn.Linear)]
+def _weight_layers(module):
+    layers = [m for m in module.modules() if isinstance(m, WEIGHT_LAYERS)]
     if not layers:
         raise ValueError(
-            f"module {type(module).__name__} has no nn.Linear layer to initialize"
+            f"module {type(module).__name__} has no nn.Linear or nn.Conv2d layer "
+            "to initialize"
         )
     return layers
 
@@ -88,7 +97,7 @@ class BaseInitializer(BaseEstimator):
         Parameters
         ----------
         module : torch.nn.Module
-            A module with ``nn.Linear`` layers.
+            A module with ``nn.Linear`` or ``nn.Conv2d`` layers.
         X : array-like of shape (n_samples, ...), default=None
             Rows the module accepts; needed by data-dependent initializers.
         y : array-like of shape (n_samples,), default=None
@@ -104,7 +113,7 @@ class BaseInitializer(BaseEstimator):
             raise TypeError(
                 f"module must be a torch.nn.Module; got {type(module).__name__}"
             )
-        _linear_layers(module)
+        _weight_layers(module)
         if self._requires_data and X is None:
             raise ValueError(f"{type(self).__name__} needs the training rows X")
         X_t = None if X is None else _as_tensor_X(X)
@@ -133,7 +142,10 @@ class BaseInitializer(BaseEstimator):
 
 
 class _DrawInit(BaseInitializer):
-    """Data-free initializers: draw each Linear layer from a distribution.
+    """Data-free initializers: draw each Linear and Conv2d layer's weights.
+
+    Fans are torch's: a filter's ``fan_in`` is ``in_channels / groups * kh
+    * kw`` and its ``fan_out`` is ``out_channels * kh * kw``.
 
     Subclasses set ``_distribution``, a draw function of
     :mod:`sknc._distributions`, or override ``_draw``.
@@ -152,11 +164,11 @@ class _DrawInit(BaseInitializer):
         return self._distribution(n, fan_in, fan_out, generator)
 
     def _initialize(self, module, X, y, generator, rng):
-        for layer in _linear_layers(module):
-            fan_out, fan_in = layer.weight.shape
-            w = self._draw(fan_out, fan_in, fan_out, generator)
+        for layer in _weight_layers(module):
+            k, fan_in, fan_out = layer_fans(layer)
+            w = self._draw(k, fan_in, fan_out, generator)
             with torch.no_grad():
-                layer.weight.copy_(w)
+                layer.weight.copy_(w.view_as(layer.weight))
                 if layer.bias is not None:
                     layer.bias.fill_(self.bias)
 
@@ -314,14 +326,14 @@ class LSUVInit(BaseInitializer):
         dtype = next(module.parameters()).dtype
         device = next(module.parameters()).device
         X = X.to(device=device, dtype=dtype)
-        specs = trace_layers(module, X[:2])
+        specs = _trace(module, X[:2])
         scales = []
         for spec in specs:
             layer = spec.layer
-            fan_out, fan_in = layer.weight.shape
-            w = orthogonal(fan_out, fan_in, fan_out, generator)
+            k, fan_in, fan_out = layer_fans(layer)
+            w = orthogonal(k, fan_in, fan_out, generator)
             with torch.no_grad():
-                layer.weight.copy_(w)
+                layer.weight.copy_(w.view_as(layer.weight))
                 if layer.bias is not None:
                     layer.bias.zero_()
             total = 1.0
@@ -341,19 +353,23 @@ class LSUVInit(BaseInitializer):
 class NeuronCampaign(BaseInitializer):
     """Neuron campaign initialization (Mao et al., CIKM 2021).
 
-    For each ``nn.Linear`` layer in forward order, draw many candidate
-    neurons from a base distribution, score their responses on the data
-    (keep input information: spread of the responses; enhance target
-    information: class means apart, classes tight), and keep the best,
-    mutually orthogonal ones. The next layer is scored on the outputs of the
-    layers already chosen. See the user guide for the formulas.
+    For each ``nn.Linear`` or ``nn.Conv2d`` layer in forward order, draw
+    many candidate neurons from a base distribution, score their responses
+    on the data (keep input information: spread of the responses; enhance
+    target information: class means apart, classes tight), and keep the
+    best, mutually orthogonal ones. The next layer is scored on the outputs
+    of the layers already chosen. See the user guide for the formulas.
+    A convolutional layer's candidates are filters (fan-in ``in_channels x
+    kh x kw``) and their responses are feature maps, taken as rows by
+    ``spatial``; orthogonality is that of the flattened filters.
 
     Parameters
     ----------
     alpha : float, sequence of float or "linear", default="linear"
         Weight of the input criterion in each layer's score (``1 - alpha``
         weights the target criterion). A float applies to every layer, a
-        sequence gives one value per Linear layer (output layer included),
+        sequence gives one value per Linear or Conv2d layer in forward order
+        (output layer included),
         ``"linear"`` falls from 1.0 at the first layer to 0.0 at the output.
     candidate_ratio : float, default=2.0
         Candidates drawn per neuron of a layer (at least 1).
@@ -380,9 +396,16 @@ class NeuronCampaign(BaseInitializer):
         so its output has unit variance.
     bias : float, default=0.0
         Bias of every candidate while scoring, and of the written layer.
+    spatial : {"mean", "positions"}, default="mean"
+        How the feature maps of a conv layer's candidates become the rows
+        the statistics are taken over: ``"mean"`` averages each map over
+        positions (one row per image), ``"positions"`` makes every position
+        of every image a row, labelled with its image's class. Linear layers
+        ignore it.
     batch_size : int, default=2048
         Rows per chunk: peak memory grows with ``batch_size x candidates``,
-        not with the number of rows.
+        not with the number of rows (for a conv layer, ``batch_size``
+        positions of the feature maps).
     random_state : int, RandomState instance or None, default=None
         Seeds the candidates and the row subset. The same seed gives
         bit-identical weights; torch's global random state is untouched.
@@ -432,6 +455,7 @@ class NeuronCampaign(BaseInitializer):
         "orthogonal": ["boolean"],
         "rescale": [Options(object, {None, "norm", "base", "lsuv"})],
         "bias": [Real],
+        "spatial": [StrOptions({"mean", "positions"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device, None],
     }
@@ -449,6 +473,7 @@ class NeuronCampaign(BaseInitializer):
         orthogonal=True,
         rescale=None,
         bias=0.0,
+        spatial="mean",
         batch_size=2048,
         random_state=None,
         device=None,
@@ -462,6 +487,7 @@ class NeuronCampaign(BaseInitializer):
         self.orthogonal = orthogonal
         self.rescale = rescale
         self.bias = bias
+        self.spatial = spatial
         self.batch_size = batch_size
         self.random_state = random_state
         self.device = device
@@ -513,18 +539,11 @@ class NeuronCampaign(BaseInitializer):
 
     def _campaign(self, module, X, codes, n_classes, generator, device):
         dtype = next(module.parameters()).dtype
-        try:
-            specs = trace_layers(module, X[:2].to(device=device, dtype=dtype))
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(
-                f"X with rows of shape {tuple(X.shape[1:])} cannot be fed to the "
-                f"module: {exc}"
-            ) from exc
-        if not specs:
-            raise ValueError("the module calls no nn.Linear layer in forward")
+        specs = _trace(module, X[:2].to(device=device, dtype=dtype))
         alphas = resolve_alpha(self.alpha, len(specs))
         for spec in specs:
-            k = spec.layer.out_features
+            check_campaign_layer(spec)
+            k = layer_fans(spec.layer)[0]
             if self.max_candidates < k:
                 raise ValueError(
                     f"max_candidates={self.max_candidates} is smaller than the "
@@ -547,8 +566,30 @@ class NeuronCampaign(BaseInitializer):
             rescale=self.rescale,
             bias=self.bias,
             chunk_size=self.batch_size,
+            spatial=self.spatial,
         )
         return {"report_": report, "alpha_": alphas}
+
+
+def _trace(module, x):
+    """Trace the module's Linear and Conv2d layers on ``x``, with clear errors."""
+    try:
+        specs = trace_layers(module, x)
+    except (RuntimeError, TypeError) as exc:
+        hint = ""
+        if x.dim() != 4 and any(isinstance(m, nn.Conv2d) for m in module.modules()):
+            hint = (
+                "; a module with nn.Conv2d layers usually takes images of shape "
+                "(n_samples, channels, height, width) (single-channel images "
+                "of shape (n, height, width): use X[:, None])"
+            )
+        raise ValueError(
+            f"X with rows of shape {tuple(x.shape[1:])} cannot be fed to the "
+            f"module{hint}: {exc}"
+        ) from exc
+    if not specs:
+        raise ValueError("the module calls no nn.Linear or nn.Conv2d layer in forward")
+    return specs
 
 
 INITIALIZERS = {

@@ -12,6 +12,7 @@ from sknc._campaign import (
     base_scale,
     campaign_scores,
     candidate_responses,
+    feature_map_rows,
     n_candidates,
     positive_scores,
     resolve_alpha,
@@ -315,3 +316,22 @@ def test_base_scale_restores_candidates_mean_square(layer_data):
     torch.testing.assert_close(
         scaled.pow(2).mean(), A.pow(2).mean(), rtol=1e-10, atol=0
     )
+
+
+def test_feature_map_rows_mean_and_positions():
+    """Check both ways of turning feature maps into rows, element by element."""
+    Z = torch.arange(2 * 3 * 2 * 4, dtype=torch.float64).reshape(2, 3, 2, 4)
+    mean = feature_map_rows(Z, "mean")
+    assert mean.shape == (2, 3)
+    for i in range(2):
+        for c in range(3):
+            assert mean[i, c] == Z[i, c].sum() / 8
+    rows = feature_map_rows(Z, "positions")
+    assert rows.shape == (16, 3)
+    for i in range(2):
+        for h in range(2):
+            for w in range(4):
+                # Rows of one image are contiguous, positions in raster order.
+                assert torch.equal(rows[i * 8 + h * 4 + w], Z[i, :, h, w])
+    with pytest.raises(ValueError, match="spatial must be one of"):
+        feature_map_rows(Z, "max")

@@ -316,7 +316,7 @@ def test_campaign_bad_input_leaves_weights_unchanged(digits, case):
 
 def test_module_without_linear_layer():
     """Check that a module with no Linear layer is refused."""
-    with pytest.raises(ValueError, match="has no nn.Linear layer"):
+    with pytest.raises(ValueError, match="has no nn.Linear or nn.Conv2d layer"):
         NeuronCampaign().initialize(
             nn.Sequential(nn.ReLU()), np.ones((4, 2)), [0, 1] * 2
         )
@@ -429,4 +429,233 @@ def test_three_dimensional_layer_input_is_a_clear_error():
     before = _weights(net)
     with pytest.raises(ValueError, match=r"receives a 3-D input of shape"):
         NeuronCampaign().initialize(net, X, np.arange(40) % 2)
+    assert _same(before, _weights(net))
+
+
+# -- convolutional layers --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digit_images(digits):
+    X, y = digits
+    return X.reshape(-1, 1, 8, 8), y
+
+
+def _cnn(in_channels=1, width=8, **conv2):
+    """conv 6@3x3 pad 1, pool, conv ``width``@3x3, pool, flatten, 32, 10."""
+    conv2 = {"kernel_size": 3, "padding": 1, **conv2}
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 6, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, width, **conv2),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * width, 32),
+        nn.ReLU(),
+        nn.Linear(32, 10),
+    )
+
+
+@pytest.mark.parametrize("spatial", ["mean", "positions"])
+@pytest.mark.parametrize("rescale", [None, "norm", "base", "lsuv"])
+def test_conv_1x1_on_1x1_images_selects_like_linear(digits, spatial, rescale):
+    """Check that 1x1 filters on 1x1 images give the Linear layer's campaign:
+    the same candidates, the same chosen neurons, the same weights."""
+    X, y = digits
+    torch.manual_seed(0)
+    linear = nn.Sequential(nn.Linear(64, 24), nn.ReLU(), nn.Linear(24, 10))
+    conv = nn.Sequential(nn.Conv2d(64, 24, 1), nn.ReLU(), nn.Conv2d(24, 10, 1))
+    params = {"rescale": rescale, "spatial": spatial, "random_state": 0}
+    a = NeuronCampaign(**params).initialize(linear, X, y)
+    b = NeuronCampaign(**params).initialize(conv, X[:, :, None, None], y)
+    for ra, rb in zip(a.report_, b.report_, strict=True):
+        assert (ra["kind"], rb["kind"]) == ("Linear", "Conv2d")
+        assert ra["n_candidates"] == rb["n_candidates"]
+        assert ra["n_response_rows"] == rb["n_response_rows"] == len(X)
+        np.testing.assert_array_equal(ra["chosen"], rb["chosen"])
+        np.testing.assert_allclose(ra["scores"], rb["scores"], rtol=1e-5, atol=1e-7)
+    for la, lb in [(linear[0], conv[0]), (linear[2], conv[2])]:
+        wb = lb.weight.detach().view_as(la.weight)
+        if rescale in (None, "norm"):
+            assert torch.equal(la.weight.detach(), wb)
+        else:  # the scale comes from float sums taken in another order
+            torch.testing.assert_close(la.weight.detach(), wb, rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize("spatial", ["mean", "positions"])
+def test_conv_chosen_filters_linearly_independent(digit_images, spatial):
+    """Check that k <= fan-in chosen filters are linearly independent, also
+    for a target-only campaign that favours similar candidates."""
+    X, y = digit_images
+    net = _cnn(width=40)  # layer 2: 40 filters, fan-in 6 x 3 x 3 = 54
+    nc = NeuronCampaign(alpha=0.0, candidate_ratio=4, spatial=spatial, random_state=0)
+    nc.initialize(net, X, y)
+    for layer, k in [(net[0], 6), (net[3], 40)]:
+        flat = layer.weight.detach().double().flatten(1)
+        assert torch.linalg.matrix_rank(flat) == k
+    assert len(set(nc.report_[1]["chosen"].tolist())) == 40
+
+
+def test_conv_candidates_use_real_fan_in(digit_images):
+    """Check that candidate filters are He-normal with fan-in C x kh x kw."""
+    X, y = digit_images
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+                        nn.Conv2d(8, 64, 5, padding=2), nn.ReLU(),
+                        nn.Flatten(), nn.Linear(64 * 64, 10))  # fmt: skip
+    NeuronCampaign(candidate_ratio=1.0, random_state=0).initialize(net, X, y)
+    # 64 x 200 = 12 800 normal draws: relative sd of the std ~ 0.6%; allow 3%.
+    # A fan-in of in_channels (8) or of kh x kw (25) would be off by 2.8x or 5x.
+    std = float(net[2].weight.detach().std())
+    assert std == pytest.approx(math.sqrt(2 / (8 * 5 * 5)), rel=0.03)
+
+
+def test_conv_baselines_use_torch_fans():
+    """Check He, Xavier and orthogonal on a conv layer against torch's fans."""
+    conv = nn.Conv2d(16, 64, 5)  # fan_in 400, fan_out 1600 (torch's convention)
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(conv.weight)
+    assert (fan_in, fan_out) == (400, 1600)
+    HeInit(random_state=0).initialize(conv)
+    std = float(conv.weight.detach().std())
+    assert std == pytest.approx(math.sqrt(2 / 400), rel=0.03)
+    XavierInit(random_state=0).initialize(conv)
+    std = float(conv.weight.detach().std())
+    assert std == pytest.approx(math.sqrt(2 / 2000), rel=0.03)
+    OrthogonalInit(random_state=0).initialize(conv)
+    flat = conv.weight.detach().flatten(1)
+    torch.testing.assert_close(flat @ flat.T, torch.eye(64), atol=1e-5, rtol=0)
+
+
+def test_lsuv_conv_unit_variance(digit_images):
+    """Check that LSUV brings every conv and Linear output to unit std."""
+    X, _ = digit_images
+    net = _cnn()
+    LSUVInit(tol=0.05, random_state=0).initialize(net, X)
+    h = torch.from_numpy(X[:1024])
+    with torch.no_grad():
+        for module in net:
+            out = module(h)
+            if isinstance(module, nn.Conv2d | nn.Linear):
+                assert float(out.std()) == pytest.approx(1.0, abs=0.05)
+            h = out
+
+
+@pytest.mark.parametrize("spatial", ["mean", "positions"])
+def test_conv_same_seed_bit_identical(digit_images, spatial):
+    """Check bit-identical weights for one seed, different for another."""
+    X, y = digit_images
+    runs = []
+    for seed in (0, 0, 1):
+        torch.manual_seed(seed + 10)  # a different default init each time
+        net = _cnn()
+        NeuronCampaign(spatial=spatial, random_state=seed).initialize(net, X, y)
+        runs.append(_weights(net))
+    assert _same(runs[0], runs[1])
+    assert not torch.equal(runs[0][0], runs[2][0])
+
+
+def test_conv_bit_identical_in_joblib_workers(digit_images):
+    """Check that joblib worker processes give the weights of a plain call."""
+    from joblib import Parallel, delayed
+
+    X, y = digit_images
+
+    def init(seed):
+        net = _cnn()
+        NeuronCampaign(random_state=seed).initialize(net, X[:600], y[:600])
+        return [p.detach().numpy() for p in net.parameters()]
+
+    here = [init(s) for s in (0, 1)]
+    there = Parallel(n_jobs=2, backend="loky")(delayed(init)(s) for s in (0, 1))
+    for a, b in zip(here, there, strict=True):
+        for pa, pb in zip(a, b, strict=True):
+            np.testing.assert_array_equal(pa, pb)
+
+
+@pytest.mark.parametrize("spatial", ["mean", "positions"])
+def test_conv_streaming_same_selection_as_one_block(digit_images, spatial):
+    """Check that small chunks (a few images each) pick the filters of one block."""
+    X, y = digit_images
+    picks = []
+    for batch_size in (10**7, 150):
+        net = _cnn()
+        nc = NeuronCampaign(batch_size=batch_size, spatial=spatial, random_state=0)
+        nc.initialize(net, X, y)
+        picks.append([r["chosen"].tolist() for r in nc.report_])
+    assert picks[0] == picks[1]
+
+
+@pytest.mark.parametrize(
+    "conv2",
+    [
+        {"stride": 2, "padding": 1},
+        {"dilation": 2, "padding": 2},
+        {"padding": 1, "padding_mode": "reflect"},
+        {"padding": "same", "padding_mode": "circular"},
+    ],
+)
+def test_conv_responses_use_layer_geometry(digit_images, conv2):
+    """Check that candidates are scored on the feature maps the layer itself
+    computes: with every candidate kept, the input scores are the unit-norm
+    stds of the written layer's own (ReLU) output channels."""
+    X, y = digit_images
+    net = _cnn(**conv2)
+    nc = NeuronCampaign(
+        alpha=1.0, candidate_ratio=1.0, spatial="positions", random_state=0
+    )
+    nc.initialize(net, X, y)
+    r = nc.report_[1]
+    with torch.no_grad():
+        maps = net[:5](torch.from_numpy(X))  # conv, relu, pool, conv, relu
+    assert r["n_response_rows"] == maps.shape[0] * maps.shape[2] * maps.shape[3]
+    std = maps.double().permute(1, 0, 2, 3).flatten(1).std(dim=1, correction=0)
+    expected = (std / torch.linalg.vector_norm(std)).numpy()
+    np.testing.assert_allclose(r["input_scores"][r["chosen"]], expected, rtol=1e-4)
+
+
+def test_conv_spatial_mean_scores_image_means(digit_images):
+    """Check that spatial='mean' scores each filter's per-image mean response."""
+    X, y = digit_images
+    net = _cnn()
+    nc = NeuronCampaign(alpha=1.0, candidate_ratio=1.0, spatial="mean", random_state=0)
+    nc.initialize(net, X, y)
+    r = nc.report_[0]
+    assert r["n_response_rows"] == len(X)
+    with torch.no_grad():
+        means = net[:2](torch.from_numpy(X)).double().mean(dim=(2, 3))
+    std = means.std(dim=0, correction=0)
+    expected = (std / torch.linalg.vector_norm(std)).numpy()
+    np.testing.assert_allclose(r["input_scores"][r["chosen"]], expected, rtol=1e-4)
+
+
+_BAD_IMAGES = {
+    # (n, H, W) images without a channel axis.
+    "no-channel-axis": (_cnn, lambda X: X[:, 0], r"X\[:, None\]"),
+    # 3 channels for a 1-channel conv net.
+    "channel-mismatch": (_cnn, lambda X: np.repeat(X, 3, axis=1), "to have 1 chan"),
+    # 3-D rows that torch takes as one unbatched image of 2 channels.
+    "unbatched": (
+        lambda: nn.Sequential(nn.Conv2d(2, 6, 3), nn.ReLU(), nn.Conv2d(6, 10, 1)),
+        lambda X: X[:, 0],
+        "receives a 3-D input",
+    ),
+    "grouped": (lambda: _cnn(groups=2), lambda X: X, "groups=2"),
+}
+
+
+@pytest.mark.parametrize(
+    ("init", "case"),
+    [(NeuronCampaign, case) for case in _BAD_IMAGES]
+    # LSUV only rescales: it takes any input rank and grouped convolutions.
+    + [(LSUVInit, "no-channel-axis"), (LSUVInit, "channel-mismatch")],
+)
+def test_conv_bad_input_clear_error_weights_unchanged(digit_images, init, case):
+    """Check that bad images give a clear error and leave every weight as it was."""
+    X, y = digit_images
+    make_net, make_X, match = _BAD_IMAGES[case]
+    net = make_net()
+    before = _weights(net)
+    with pytest.raises(ValueError, match=match):
+        init(random_state=0).initialize(net, make_X(X), y)
     assert _same(before, _weights(net))
