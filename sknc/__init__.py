@@ -1,5 +1,6 @@
 """sknc: neuron campaign initialization for scikit-learn users."""
 
+from sknc._cnn import NCCNNClassifier
 from sknc._initializers import (
     HeInit,
     LSUVInit,
@@ -16,6 +17,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "HeInit",
     "LSUVInit",
+    "NCCNNClassifier",
     "NCInitTransformer",
     "NCMLPClassifier",
     "NeuronCampaign",

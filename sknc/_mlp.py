@@ -113,23 +113,7 @@ class _ArrayBatches:
             torch.randperm(n, generator=g)
 
 
-class NCMLPClassifier(ClassifierMixin, BaseEstimator):
-    """Multilayer perceptron classifier with a pluggable initializer.
-
-    The network is trained with skorch (PyTorch). ``fit`` builds a
-    ``skorch.NeuralNetClassifier`` as ``net_``, applies a clone of
-    ``initializer`` to its module in place, then trains it; so the
-    initialization, e.g. a :class:`~sknc.NeuronCampaign`, is a
-    hyperparameter like any other, and its parameters can be grid-searched
-    as ``initializer__<name>``.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default=(100,)
-        Width of each hidden layer.
-    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
-"elu", "gelu"}, default="relu"
-        Activation of the hidden layers.
+_TRAINING_PARAMETERS = """\
     initializer : str or initializer object, default="campaign"
         ``"campaign"``, ``"he"``, ``"xavier"``, ``"orthogonal"``, ``"lsuv"``
         or an object with an ``initialize(module, X, y)`` method such as
@@ -163,46 +147,29 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         0 is silent, 1 prints skorch's table of epochs, 2 adds a progress bar.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (deep-copied in ``fit``; their records land
-        in ``history_``).
+        in ``history_``)."""
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, as given in ``y``.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined only when ``X`` has feature names.
-    net_ : skorch.NeuralNetClassifier
-        The trained skorch net.
-    initializer_ : object
-        The fitted clone of ``initializer`` (for the campaign, its
-        ``report_``).
-    history_ : skorch.History
-        Per-epoch records (losses, callback records).
-    coefs_ : list of ndarray
-        Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
-    intercepts_ : list of ndarray
 
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sknc import NCMLPClassifier, NeuronCampaign
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = NCMLPClassifier(hidden_layer_sizes=(32,), max_epochs=5,
-    ...                       initializer=NeuronCampaign(alpha=0.5),
-    ...                       random_state=0).fit(X / 16, y)
-    >>> clf.score(X / 16, y) > 0.9
-    True
-    >>> clf.initializer_.alpha_
-    [0.5, 0.5]
+def _with_training_parameters(cls):
+    """Put the shared training parameters into ``cls``'s docstring."""
+    if cls.__doc__:  # None under python -OO
+        cls.__doc__ = cls.__doc__.replace(
+            "    %(training_parameters)s", _TRAINING_PARAMETERS
+        )
+    return cls
+
+
+class _BaseNCClassifier(ClassifierMixin, BaseEstimator):
+    """Shared code of the sknc classifiers trained with skorch (not public).
+
+    A subclass defines its architecture parameters and three hooks:
+    ``_validate(X, y, reset, dtype)`` (the rows as the module takes them),
+    ``_module_params(input_shape, n_classes)`` (skorch's ``module`` and
+    ``module__*`` arguments; raises on a bad architecture before any
+    training) and, if it has more fitted input attributes, ``_finish``.
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
         "initializer": [StrOptions(set(INITIALIZERS)), HasMethods(["initialize"])],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
@@ -220,29 +187,28 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
     }
 
+    # Input attributes that validate_data resets before a fit can fail.
+    _INPUT_ATTRS = _INPUT_ATTRS
+
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
         *,
-        initializer="campaign",
-        max_epochs=20,
-        lr=0.1,
-        batch_size=100,
-        optimizer="sgd",
-        momentum=0.0,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        random_state=None,
-        device="cpu",
-        verbose=0,
-        callbacks=None,
+        initializer,
+        max_epochs,
+        lr,
+        batch_size,
+        optimizer,
+        momentum,
+        weight_decay,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        tol,
+        random_state,
+        device,
+        verbose,
+        callbacks,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
         self.initializer = initializer
         self.max_epochs = max_epochs
         self.lr = lr
@@ -259,6 +225,17 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.callbacks = callbacks
 
+    # -- hooks ---------------------------------------------------------------
+
+    def _validate(self, X, y="no_validation", *, reset, dtype):
+        """Check ``X`` (and ``y``) as ``validate_data`` does; return them with
+        ``X`` shaped as the module takes it."""
+        raise NotImplementedError
+
+    def _module_params(self, input_shape, n_classes):
+        """Return skorch's ``module`` and ``module__*`` arguments."""
+        raise NotImplementedError
+
     # -- fitting -----------------------------------------------------------
 
     def fit(self, X, y):
@@ -267,24 +244,27 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
+            height, width).
         y : array-like of shape (n_samples,)
             Class labels (any hashable type, e.g. strings).
 
         Returns
         -------
-        self : NCMLPClassifier
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
-        saved = {a: vars(self)[a] for a in _INPUT_ATTRS if a in vars(self)}
+        saved = {a: vars(self)[a] for a in self._INPUT_ATTRS if a in vars(self)}
         try:
-            X, y = validate_data(self, X, y, dtype=np.float32)
+            X, y = self._validate(X, y, reset=True, dtype=np.float32)
             X = writable(X)
             classes, codes = encode_labels(y, type(self).__name__)
             state = self._start(X, codes, classes, epochs=self.max_epochs)
         except BaseException:
             # validate_data has already reset the input attributes: put back
             # those of the previous fit, if any, so that it stays usable.
-            for a in _INPUT_ATTRS:
+            for a in self._INPUT_ATTRS:
                 vars(self).pop(a, None)
             vars(self).update(saved)
             raise
@@ -297,13 +277,16 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
+            height, width).
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; required on the first call.
 
         Returns
         -------
-        self : NCMLPClassifier
+        self : object
+            The estimator.
         """
         first = not hasattr(self, "net_")
         if first:
@@ -312,7 +295,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit"
                 )
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        X, y = self._validate(X, y, reset=first, dtype=np.float32)
         X = writable(X)
         if first:
             all_classes, _ = encode_labels(np.asarray(classes), type(self).__name__)
@@ -325,7 +308,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _start(self, X, codes, classes, epochs):
         """Build, initialize and train a net; touch no attribute of self."""
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        module_params = self._module_params(tuple(X.shape[1:]), len(classes))
         rng = check_random_state(self.random_state)
         init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
         train_split, X_train, y_train = None, X, codes
@@ -338,7 +321,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
                 random_state=split_seed,
             )
             train_split = predefined_split(Dataset(X_val, y_val))
-        net = self._make_net(X.shape[1], sizes, len(classes), net_seed, train_split)
+        net = self._make_net(module_params, len(classes), net_seed, train_split)
         with torch.random.fork_rng(devices=[]):
             # Only the CPU generator: torch.manual_seed would reseed CUDA too.
             torch.default_generator.manual_seed(net_seed)
@@ -354,9 +337,14 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         initializer.initialize(net.module_, X_train, y_train)
         if epochs:
             net.partial_fit(X_train, y_train, epochs=epochs)
-        return {"net": net, "initializer": initializer, "classes": classes}
+        return {
+            "net": net,
+            "initializer": initializer,
+            "classes": classes,
+            "input_shape": tuple(X.shape[1:]),
+        }
 
-    def _make_net(self, n_features, sizes, n_classes, seed, train_split):
+    def _make_net(self, module_params, n_classes, seed, train_split):
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if self.early_stopping:
             callbacks.append(
@@ -373,11 +361,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         if optimizer is torch.optim.SGD:
             opt_kwargs["optimizer__momentum"] = self.momentum
         return _NeuralNet(
-            module=MLP,
-            module__n_features=n_features,
-            module__hidden_layer_sizes=sizes,
-            module__n_outputs=n_classes,
-            module__activation=self.activation,
+            **module_params,
             criterion=nn.CrossEntropyLoss,
             optimizer=optimizer,
             lr=self.lr,
@@ -418,6 +402,8 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
+            height, width).
 
         Returns
         -------
@@ -425,7 +411,7 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = self._validate(X, reset=False, dtype=np.float64)
         logits = predict_float64(self.net_.module_, X, self.net_.device)
         return torch.softmax(logits, dim=1).numpy()
 
@@ -435,6 +421,8 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
+            height, width).
 
         Returns
         -------
@@ -447,6 +435,127 @@ class NCMLPClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
+
+
+@_with_training_parameters
+class NCMLPClassifier(_BaseNCClassifier):
+    """Multilayer perceptron classifier with a pluggable initializer.
+
+    The network is trained with skorch (PyTorch). ``fit`` builds a
+    ``skorch.NeuralNetClassifier`` as ``net_``, applies a clone of
+    ``initializer`` to its module in place, then trains it; so the
+    initialization, e.g. a :class:`~sknc.NeuronCampaign`, is a
+    hyperparameter like any other, and its parameters can be grid-searched
+    as ``initializer__<name>``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Width of each hidden layer.
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
+"elu", "gelu"}, default="relu"
+        Activation of the hidden layers.
+    %(training_parameters)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, as given in ``y``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined only when ``X`` has feature names.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net.
+    initializer_ : object
+        The fitted clone of ``initializer`` (for the campaign, its
+        ``report_``).
+    history_ : skorch.History
+        Per-epoch records (losses, callback records).
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
+    intercepts_ : list of ndarray
+
+    See Also
+    --------
+    NCCNNClassifier : The same training around a small convolutional network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknc import NCMLPClassifier, NeuronCampaign
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = NCMLPClassifier(hidden_layer_sizes=(32,), max_epochs=5,
+    ...                       initializer=NeuronCampaign(alpha=0.5),
+    ...                       random_state=0).fit(X / 16, y)
+    >>> clf.score(X / 16, y) > 0.9
+    True
+    >>> clf.initializer_.alpha_
+    [0.5, 0.5]
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        **_BaseNCClassifier._parameter_constraints,
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        initializer="campaign",
+        max_epochs=20,
+        lr=0.1,
+        batch_size=100,
+        optimizer="sgd",
+        momentum=0.0,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        callbacks=None,
+    ):
+        super().__init__(
+            initializer=initializer,
+            max_epochs=max_epochs,
+            lr=lr,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+
+    def _validate(self, X, y="no_validation", *, reset, dtype):
+        return validate_data(self, X, y, dtype=dtype, reset=reset)
+
+    def _module_params(self, input_shape, n_classes):
+        return {
+            "module": MLP,
+            "module__n_features": input_shape[0],
+            "module__hidden_layer_sizes": check_hidden_layer_sizes(
+                self.hidden_layer_sizes
+            ),
+            "module__n_outputs": n_classes,
+            "module__activation": self.activation,
+        }
 
 
 def _codes(y, classes):
