@@ -179,25 +179,78 @@ class Run:
         return int(np.argmin(self.errors[1:])) + 1
 
 
+ARCHS = ("mlp", "lenet5")
+
+
+def _image_side(n_features):
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(
+            f"arch='lenet5' needs square single-channel images; got {n_features} "
+            "features per row"
+        )
+    return side
+
+
+def make_classifier(arch, *, n_features, hidden=(100,), activation="relu", **params):
+    """Return the classifier of ``arch`` and the row shape it is fed.
+
+    ``"mlp"`` is an :class:`~sknc.NCMLPClassifier` with hidden layers
+    ``hidden``. ``"lenet5"`` is an :class:`~sknc.NCCNNClassifier` LeNet-5
+    (conv 6@5x5 padded by 2, 2x2 max pool, conv 16@5x5, pool, 120, 84,
+    output) on square single-channel images; on images smaller than 28x28
+    (digits: 8x8) the second conv is padded by 2 as well, so that the maps
+    do not vanish. ``hidden`` applies to the MLP only.
+
+    Returns
+    -------
+    clf : estimator
+    row_shape : tuple of int
+        The shape of one row of ``X`` for ``clf``.
+    """
+    if arch == "mlp":
+        from sknc._mlp import NCMLPClassifier
+
+        clf = NCMLPClassifier(
+            hidden_layer_sizes=hidden, activation=activation, **params
+        )
+        return clf, (n_features,)
+    if arch == "lenet5":
+        from sknc._cnn import NCCNNClassifier
+
+        side = _image_side(n_features)
+        clf = NCCNNClassifier(
+            conv_channels=(6, 16),
+            kernel_size=5,
+            conv_padding=(2, 0) if side >= 28 else (2, 2),
+            hidden_layer_sizes=(120, 84),
+            activation=activation,
+            **params,
+        )
+        return clf, (1, side, side)
+    raise ValueError(f"unknown arch {arch!r}; expected one of {list(ARCHS)}")
+
+
 def run_one(
     spec,
     seed,
     split,
     *,
-    hidden,
+    hidden=(100,),
     epochs,
+    arch="mlp",
     lr=0.1,
     batch_size=100,
     activation="relu",
     device="cpu",
 ):
     """Train one classifier and return its :class:`Run`."""
-    from sknc._mlp import NCMLPClassifier
-
     label, init = parse_init_spec(spec)
     X_tr, y_tr, X_te, y_te = split
-    clf = NCMLPClassifier(
-        hidden_layer_sizes=hidden,
+    clf, row_shape = make_classifier(
+        arch,
+        n_features=X_tr.shape[1],
+        hidden=hidden,
         activation=activation,
         initializer=init,
         max_epochs=epochs,
@@ -205,8 +258,10 @@ def run_one(
         batch_size=batch_size,
         random_state=seed,
         device=device,
-        callbacks=[_test_error_callback(X_te, y_te)],
     )
+    X_tr = X_tr.reshape(-1, *row_shape)
+    X_te = X_te.reshape(-1, *row_shape)
+    clf.set_params(callbacks=[_test_error_callback(X_te, y_te)])
     t0 = time.perf_counter()
     clf.fit(X_tr, y_tr)
     total = time.perf_counter() - t0
@@ -433,6 +488,7 @@ def load_runs(out):
 def compare(
     dataset="digits",
     *,
+    arch="mlp",
     hidden=(100,),
     inits=("he", "xavier", "lsuv", "campaign"),
     epochs=20,
@@ -452,7 +508,10 @@ def compare(
     Parameters
     ----------
     dataset : {"digits", "mnist"}, default="digits"
+    arch : {"mlp", "lenet5"}, default="mlp"
+        The network, see :func:`make_classifier`.
     hidden : tuple of int, default=(100,)
+        Hidden layers of the MLP (``arch="mlp"`` only).
     inits : sequence of str, default=("he", "xavier", "lsuv", "campaign")
         Init specs, see :func:`parse_init_spec`.
     epochs : int, default=20
@@ -461,7 +520,7 @@ def compare(
         subset, the initializer's draws and the batch order.
     train_size : int, default=None
     lr, batch_size, activation, device
-        Passed to :class:`~sknc.NCMLPClassifier` (SGD without momentum).
+        Passed to the classifier (SGD without momentum).
     data_home : str, default=None
     out : str or Path, default=None
         Directory for CSV files and the PNG; ``None`` writes nothing.
@@ -477,6 +536,8 @@ def compare(
     rows : list of dict
         Per-init summary (see :func:`summarize`).
     """
+    if arch not in ARCHS:
+        raise ValueError(f"unknown arch {arch!r}; expected one of {list(ARCHS)}")
     specs = [parse_init_spec(s)[0] for s in inits]
     if len(set(specs)) != len(specs):
         raise ValueError(f"inits has duplicates: {specs}")
@@ -488,6 +549,7 @@ def compare(
             train_size,
             data_home,
             progress,
+            arch=arch,
             hidden=tuple(hidden),
             epochs=epochs,
             lr=lr,

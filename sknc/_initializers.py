@@ -417,8 +417,11 @@ class NeuronCampaign(BaseInitializer):
     alpha_ : list of float
         The input-criterion weight used for each layer.
     report_ : list of dict
-        One dict per layer: ``layer`` (name), ``fan_in``, ``fan_out``,
-        ``activation``, ``alpha``, ``n_candidates``, ``n_rows``, ``chosen``
+        One dict per layer: ``layer`` (name), ``kind`` (``"Linear"`` or
+        ``"Conv2d"``), ``fan_in``, ``fan_out`` (neurons or filters),
+        ``activation``, ``alpha``, ``n_candidates``, ``n_rows`` (scoring
+        rows), ``n_response_rows`` (rows of the statistics: images x output
+        positions for a conv layer with ``spatial="positions"``), ``chosen``
         (candidate indices, in row order), ``chosen_classes``, ``scores``,
         ``input_scores`` and ``target_scores`` (of every candidate) and
         ``time`` (seconds).

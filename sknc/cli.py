@@ -173,9 +173,10 @@ def _hidden_sizes(text):
 def _add_compare(subparsers):
     parser = subparsers.add_parser(
         "compare",
-        help="train an MLP with several initializations side by side",
+        help="train a network with several initializations side by side",
         description=(
-            "Train the same MLP with every init on the same splits and seeds, "
+            "Train the same network (an MLP or LeNet-5) with every init on the "
+            "same splits and seeds, "
             "print a table (minimum test error mean ± std, epoch of the minimum, "
             "error after one epoch, epochs to reach He's final error, paired "
             "differences with He, init time) and write CSV files and a PNG. "
@@ -185,7 +186,17 @@ def _add_compare(subparsers):
     )
     parser.add_argument("--dataset", choices=("digits", "mnist"), default="digits")
     parser.add_argument(
-        "--hidden", type=_hidden_sizes, default=(100,), help="e.g. 256,100"
+        "--arch",
+        choices=("mlp", "lenet5"),
+        default="mlp",
+        help="mlp (hidden layers from --hidden) or lenet5 (conv 6@5x5, pool, "
+        "conv 16@5x5, pool, 120, 84)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=_hidden_sizes,
+        default=None,
+        help="hidden layers of the MLP, e.g. 256,100 (default 100)",
     )
     parser.add_argument(
         "--inits",
@@ -231,10 +242,16 @@ def _split_specs(text):
 def _cmd_compare(args):
     from sknc._compare import compare, format_table
 
+    if args.hidden is not None and args.arch != "mlp":
+        args.parser.error(
+            f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
+        )
+    hidden = (100,) if args.hidden is None else args.hidden
     try:
         _, rows = compare(
             args.dataset,
-            hidden=args.hidden,
+            arch=args.arch,
+            hidden=hidden,
             inits=_split_specs(args.inits),
             epochs=args.epochs,
             seeds=args.seeds,
@@ -251,8 +268,9 @@ def _cmd_compare(args):
     except (FileNotFoundError, ValueError) as exc:
         args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
     reference = rows[0]["init"] if "he" not in [r["init"] for r in rows] else "he"
+    net = f"hidden {hidden}" if args.arch == "mlp" else args.arch
     print(
-        f"{args.dataset}, hidden {args.hidden}, {args.epochs} epochs, "
+        f"{args.dataset}, {net}, {args.epochs} epochs, "
         f"{args.seeds} seeds (paired by seed), SGD lr {args.lr}, batch "
         f"{args.batch_size}"
     )

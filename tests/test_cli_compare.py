@@ -60,6 +60,8 @@ def test_split_specs_keeps_campaign_options_together():
         (["--epochs", "0"], "positive integer"),
         (["--inits", "he,kaiming"], "unknown init 'kaiming'"),
         (["--dataset", "cifar"], "invalid choice"),
+        (["--arch", "vgg"], "invalid choice"),
+        (["--arch", "lenet5", "--hidden", "10"], "--arch lenet5 has its own"),
     ],
 )
 def test_compare_bad_arguments(argv, message, capsys, tmp_path):

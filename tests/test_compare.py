@@ -13,6 +13,7 @@ from sknc._compare import (
     epochs_to_reach,
     format_table,
     load_runs,
+    make_classifier,
     parse_init_spec,
     summarize,
 )
@@ -155,3 +156,34 @@ def test_parse_init_spec_validates_values():
         parse_init_spec("campaign:rescale=foo")
     with pytest.raises(ValueError, match="'alpha' parameter"):
         parse_init_spec("campaign:alpha=2")
+
+
+def test_compare_lenet5_on_digits():
+    """Check that arch='lenet5' trains a CNN on the digits images, paired."""
+    runs, rows = compare(
+        arch="lenet5",
+        inits=["he", "campaign"],
+        epochs=3,
+        seeds=1,
+        progress=False,
+    )
+    assert [(r.init, r.seed) for r in runs] == [("he", 0), ("campaign", 0)]
+    # Chance is 90% error; three epochs must do far better (seen: 16-29%).
+    assert all(r.errors[0] > 0.5 and r.min_error < 0.5 for r in runs)
+    assert [r["init"] for r in rows] == ["he", "campaign"]
+
+
+def test_make_classifier_lenet5_shapes():
+    """Check LeNet-5's layers on 28x28 images and the padded 8x8 variant."""
+    clf, row_shape = make_classifier("lenet5", n_features=784)
+    assert row_shape == (1, 28, 28)
+    assert clf.conv_channels == (6, 16) and clf.kernel_size == 5
+    assert clf.conv_padding == (2, 0) and clf.hidden_layer_sizes == (120, 84)
+    clf, row_shape = make_classifier("lenet5", n_features=64)
+    assert row_shape == (1, 8, 8) and clf.conv_padding == (2, 2)
+    with pytest.raises(ValueError, match="square single-channel images; got 60"):
+        make_classifier("lenet5", n_features=60)
+    with pytest.raises(ValueError, match="unknown arch 'vgg'"):
+        make_classifier("vgg", n_features=64)
+    with pytest.raises(ValueError, match="unknown arch 'vgg'"):
+        compare(arch="vgg", progress=False)
