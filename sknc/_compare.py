@@ -30,6 +30,7 @@ SPEC_KEYS = {
     "orthogonal": "orthogonal",
     "rescale": "rescale",
     "bias": "bias",
+    "spatial": "spatial",
 }
 
 

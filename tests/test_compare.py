@@ -22,7 +22,8 @@ from sknc._compare import (
 def test_parse_init_spec_campaign_options():
     """Check that campaign options map onto NeuronCampaign parameters."""
     label, init = parse_init_spec(
-        "campaign:alpha=0.5/0.25/0,base=xavier,ratio=3,rescale=norm,balanced=false"
+        "campaign:alpha=0.5/0.25/0,base=xavier,ratio=3,rescale=norm,balanced=false,"
+        "spatial=positions"
     )
     assert label.startswith("campaign:")
     assert isinstance(init, NeuronCampaign)
@@ -31,6 +32,7 @@ def test_parse_init_spec_campaign_options():
     assert init.candidate_ratio == 3.0
     assert init.rescale == "norm"
     assert init.class_balanced is False
+    assert init.spatial == "positions"
     assert parse_init_spec("campaign:alpha=linear")[1].alpha == "linear"
     assert isinstance(parse_init_spec("he")[1], HeInit)
 

@@ -194,3 +194,22 @@ def test_chain_path_used_only_within_memory_of_X(monkeypatch):
         specs = trace_layers(net, X[:2])
         run_campaign(net, X, y, 2, specs, [0.5] * 3, **params)
         assert built == expected
+
+
+def test_conv_chunks_hold_about_batch_size_positions():
+    """Check that a conv layer's chunk is cut into pieces of at most
+    batch_size positions (at least one image), covering every row in order."""
+    from sknc._driver import _image_chunks, _output_positions
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2, padding=1), nn.ReLU())
+    (spec,) = trace_layers(net, torch.zeros(2, 3, 10, 10))
+    assert spec.input_shape == (2, 3, 10, 10)
+    positions = _output_positions(spec)
+    assert positions == 5 * 5
+    H = torch.randn(23, 3, 10, 10)
+    for chunk_size, per in [(100, 4), (24, 1), (10**6, 23)]:
+        pieces = list(_image_chunks(spec, H, slice(40, 63), chunk_size, positions))
+        assert [p.start for p, _ in pieces] == list(range(40, 63, per))
+        assert pieces[-1][0].stop == 63
+        assert all(len(h) <= per for _, h in pieces)
+        assert torch.equal(torch.cat([h for _, h in pieces]), H)

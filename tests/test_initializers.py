@@ -386,12 +386,20 @@ def test_campaign_clone_and_params():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_campaign_cuda_matches_cpu_selection(digits):
-    """Check that scoring on CUDA picks the same neurons as on the CPU."""
+@pytest.mark.parametrize("conv", [False, True])
+def test_campaign_cuda_matches_cpu_selection(digits, conv):
+    """Check that scoring on CUDA picks the same neurons as on the CPU, and
+    that the module comes back to the CPU."""
     X, y = digits
+    if conv:
+        X, make = X.reshape(-1, 1, 8, 8), _cnn
+    else:
+        make = _mlp
     picks = []
     for device in ("cpu", "cuda"):
-        nc = NeuronCampaign(random_state=0, device=device).initialize(_mlp(), X, y)
+        net = make()
+        nc = NeuronCampaign(random_state=0, device=device).initialize(net, X, y)
+        assert all(p.device.type == "cpu" for p in net.parameters())
         picks.append([r["chosen"].tolist() for r in nc.report_])
     assert picks[0] == picks[1]
 
