@@ -6,12 +6,13 @@ every position of every image (``"positions"``). This script trains
 LeNet-5 (ReLU) on a training subset of MNIST's *training* set, initialized
 by He and by the campaign with each choice, and reports the error on a
 disjoint validation subset of the training set (the official test set is
-never read), paired by seed.
+never read), paired by seed. ``--inits`` takes other init specs of
+``sknc compare`` (e.g. ``campaign:rescale=base``).
 
 Usage::
 
-    python benchmarks/conv_spatial.py --data-home ../shared/data --seeds 3 \
-        --epochs 5 --out conv_spatial.csv
+    python benchmarks/conv_spatial.py --data-home ../shared/data --seeds 5 \
+        --epochs 10 --lr 0.1 --out conv_spatial.csv
 """
 
 import argparse
@@ -24,17 +25,16 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from sknc import HeInit, NeuronCampaign
+from sknc._compare import parse_init_spec
 from sknc._modules import build_cnn
 from sknc.datasets import load_mnist
 
-INITS = {
-    "he": lambda seed: HeInit(random_state=seed),
-    "campaign-mean": lambda seed: NeuronCampaign(spatial="mean", random_state=seed),
-    "campaign-positions": lambda seed: NeuronCampaign(
-        spatial="positions", random_state=seed
-    ),
-}
+INITS = "he;campaign:spatial=mean;campaign:spatial=positions"
+
+
+def make_init(spec, seed):
+    init = parse_init_spec(spec)[1]
+    return init.set_params(random_state=seed)
 
 
 def lenet5(seed):
@@ -90,7 +90,7 @@ def main(argv=None):
     parser.add_argument("--n-val", type=int, default=10000)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--inits", default=",".join(INITS))
+    parser.add_argument("--inits", default=INITS, help="init specs, ';'-separated")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -105,16 +105,16 @@ def main(argv=None):
         data = [torch.from_numpy(np.ascontiguousarray(a)) for a in (X_tr, y_tr)]
         val = [torch.from_numpy(np.ascontiguousarray(a)) for a in (X_val, y_val)]
         data[1], val[1] = data[1].long(), val[1].long()
-        for name in args.inits.split(","):
+        for name in args.inits.split(";"):
             t0 = time.perf_counter()
             curve, init_time = train(
-                INITS[name](seed), seed, *data, *val,
+                make_init(name, seed), seed, *data, *val,
                 args.epochs, args.lr, args.batch_size,
             )  # fmt: skip
             rows.append({"init": name, "seed": seed, "init_time": init_time,
                          "curve": curve})  # fmt: skip
             print(
-                f"{name:20s} seed {seed}: val error after 1 epoch "
+                f"{name:28s} seed {seed}: val error after 1 epoch "
                 f"{100 * curve[1]:.2f}%, min {100 * min(curve[1:]):.2f}%, "
                 f"final {100 * curve[-1]:.2f}% (init {init_time:.2f} s, "
                 f"total {time.perf_counter() - t0:.0f} s)",
