@@ -66,7 +66,7 @@ def parse_init_spec(spec):
         by ``:key=value,...`` for the campaign. Keys: ``alpha`` (a float,
         ``linear``, or per-layer values joined by ``/``), ``base`` (he,
         xavier, orthogonal), ``ratio``, ``max_candidates``, ``n_samples``,
-        ``balanced``, ``orthogonal``, ``rescale``, ``bias``.
+        ``balanced``, ``orthogonal``, ``rescale``, ``bias``, ``spatial``.
 
     Returns
     -------
@@ -193,7 +193,7 @@ def _image_side(n_features):
     return side
 
 
-def make_classifier(arch, *, n_features, hidden=(100,), activation="relu", **params):
+def make_classifier(arch, *, n_features, hidden=None, activation="relu", **params):
     """Return the classifier of ``arch`` and the row shape it is fed.
 
     ``"mlp"`` is an :class:`~sknc.NCMLPClassifier` with hidden layers
@@ -201,7 +201,8 @@ def make_classifier(arch, *, n_features, hidden=(100,), activation="relu", **par
     (conv 6@5x5 padded by 2, 2x2 max pool, conv 16@5x5, pool, 120, 84,
     output) on square single-channel images; on images smaller than 28x28
     (digits: 8x8) the second conv is padded by 2 as well, so that the maps
-    do not vanish. ``hidden`` applies to the MLP only.
+    do not vanish. ``hidden`` (default ``(100,)``) applies to the MLP only:
+    giving it with ``"lenet5"`` is an error.
 
     Returns
     -------
@@ -213,12 +214,18 @@ def make_classifier(arch, *, n_features, hidden=(100,), activation="relu", **par
         from sknc._mlp import NCMLPClassifier
 
         clf = NCMLPClassifier(
-            hidden_layer_sizes=hidden, activation=activation, **params
+            hidden_layer_sizes=(100,) if hidden is None else hidden,
+            activation=activation,
+            **params,
         )
         return clf, (n_features,)
     if arch == "lenet5":
         from sknc._cnn import NCCNNClassifier
 
+        if hidden is not None:
+            raise ValueError(
+                f"hidden={hidden!r} sets the MLP's layers; arch='lenet5' has its own"
+            )
         side = _image_side(n_features)
         clf = NCCNNClassifier(
             conv_channels=(6, 16),
@@ -237,7 +244,7 @@ def run_one(
     seed,
     split,
     *,
-    hidden=(100,),
+    hidden=None,
     epochs,
     arch="mlp",
     lr=0.1,
@@ -490,7 +497,7 @@ def compare(
     dataset="digits",
     *,
     arch="mlp",
-    hidden=(100,),
+    hidden=None,
     inits=("he", "xavier", "lsuv", "campaign"),
     epochs=20,
     seeds=3,
@@ -511,8 +518,8 @@ def compare(
     dataset : {"digits", "mnist"}, default="digits"
     arch : {"mlp", "lenet5"}, default="mlp"
         The network, see :func:`make_classifier`.
-    hidden : tuple of int, default=(100,)
-        Hidden layers of the MLP (``arch="mlp"`` only).
+    hidden : tuple of int, default=None
+        Hidden layers of the MLP (``arch="mlp"`` only; None is ``(100,)``).
     inits : sequence of str, default=("he", "xavier", "lsuv", "campaign")
         Init specs, see :func:`parse_init_spec`.
     epochs : int, default=20
@@ -551,7 +558,7 @@ def compare(
             data_home,
             progress,
             arch=arch,
-            hidden=tuple(hidden),
+            hidden=None if hidden is None else tuple(hidden),
             epochs=epochs,
             lr=lr,
             batch_size=batch_size,

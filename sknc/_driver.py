@@ -66,7 +66,16 @@ ELEMENTWISE_ACTIVATIONS = (
     nn.LogSigmoid,
     nn.Tanhshrink,
 )
-PASS_THROUGH = (nn.Identity, nn.Dropout, nn.AlphaDropout)
+# Identities in eval mode, where the campaign runs the module.
+PASS_THROUGH = (
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+)
 WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
 
 
@@ -129,8 +138,12 @@ def layer_fans(layer):
     return k, fan_in, fan_out
 
 
-def check_campaign_layer(spec):
-    """Raise a clear ValueError if the campaign cannot score ``spec``'s layer."""
+def check_campaign_layer(spec, n_rows=None):
+    """Raise a clear ValueError if the campaign cannot score ``spec``'s layer.
+
+    ``n_rows``, if given, is the number of rows ``spec`` was traced on: the
+    layer must have received as many.
+    """
     layer = spec.layer
     if spec.is_conv:
         if layer.groups != 1:
@@ -146,6 +159,13 @@ def check_campaign_layer(spec):
             f"layer {spec.name!r} ({type(layer).__name__}) receives a "
             f"{len(spec.input_shape)}-D input of shape {spec.input_shape}; the "
             f"campaign needs {what}"
+        )
+    if n_rows is not None and spec.input_shape[0] != n_rows:
+        raise ValueError(
+            f"layer {spec.name!r} receives {spec.input_shape[0]} rows for "
+            f"{n_rows} rows of X; the campaign pairs each row of a layer's "
+            "input with the label of a row of X, so the module must keep the "
+            "batch axis (no reshaping of rows into the batch)"
         )
 
 
@@ -370,7 +390,11 @@ def _conv(layer, H, W):
     """Feature maps of filters ``W`` (m, C, kh, kw) on images ``H``.
 
     The layer's own ``_conv_forward`` applies its stride, padding, dilation
-    and padding mode, so candidates see exactly the geometry of the layer.
+    and padding mode, so candidates see exactly the geometry of the layer
+    (as for Linear layers, a subclass's own ``forward`` is not used). On
+    CUDA, torch may run float32 convolutions in TF32
+    (``torch.backends.cudnn.allow_tf32``), which scores conv candidates
+    at about 1e-3 relative precision; turn it off for the CPU's selection.
     """
     return layer._conv_forward(H, W, None)
 
@@ -454,6 +478,7 @@ def campaign_layer(
     # One product buffer for every chunk: no fresh chunk x m block per chunk.
     buffer = None
     for sl, H in inputs.chunks(index):
+        _check_rows(spec, H, len(y[sl]))
         for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
             if buffer is None and not spec.is_conv:
                 buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
@@ -484,7 +509,9 @@ def campaign_layer(
     elif rescale == "base":
         W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
-        std = _preactivation_std(spec, inputs.chunks(index), W_sel, bias)
+        std = _preactivation_std(
+            spec, inputs.chunks(index), W_sel, bias, chunk_size, positions
+        )
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
@@ -525,18 +552,27 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def _preactivation_std(spec, chunks, W_sel, bias):
+def _check_rows(spec, H, n_rows):
+    """The layer must see one input row per row of X, in the same order."""
+    check_campaign_layer(
+        LayerSpec(spec.name, spec.layer, spec.activation, tuple(H.shape)),
+        n_rows=n_rows,
+    )
+
+
+def _preactivation_std(spec, chunks, W_sel, bias, chunk_size, positions):
     """Standard deviation of the layer's output before its activation."""
     total, total_sq, count = 0.0, 0.0, 0
-    for _, H in chunks:
-        if spec.is_conv:
-            Z = _conv(spec.layer, H, W_sel.view_as(spec.layer.weight)) + bias
-        else:
-            Z = H @ W_sel.T + bias
-        Z = Z.double()
-        total += float(Z.sum())
-        total_sq += float((Z * Z).sum())
-        count += Z.numel()
+    for sl, H in chunks:
+        for _, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
+            if spec.is_conv:
+                Z = _conv(spec.layer, Hp, W_sel.view_as(spec.layer.weight)) + bias
+            else:
+                Z = Hp @ W_sel.T + bias
+            Z = Z.double()
+            total += float(Z.sum())
+            total_sq += float((Z * Z).sum())
+            count += Z.numel()
     mean = total / count
     return max(total_sq / count - mean * mean, 0.0) ** 0.5
 

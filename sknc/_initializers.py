@@ -9,6 +9,7 @@ weights are left as they were.
 """
 
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -49,6 +50,35 @@ def _as_tensor_X(X):
         input_name="X",
     )
     return torch.from_numpy(writable(np.ascontiguousarray(X)))
+
+
+# Layers with weights the initializers do not handle: left as they are.
+_OTHER_WEIGHT_LAYERS = (
+    nn.Conv1d,
+    nn.Conv3d,
+    nn.ConvTranspose1d,
+    nn.ConvTranspose2d,
+    nn.ConvTranspose3d,
+    nn.Bilinear,
+)
+
+
+def _warn_other_layers(initializer, module):
+    names = sorted(
+        {
+            type(m).__name__
+            for m in module.modules()
+            if isinstance(m, _OTHER_WEIGHT_LAYERS)
+        }
+    )
+    if names:
+        warnings.warn(
+            f"{type(initializer).__name__} initializes nn.Linear and nn.Conv2d "
+            f"layers only; the {', '.join(names)} layers of "
+            f"{type(module).__name__} keep their weights",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _weight_layers(module):
@@ -114,6 +144,7 @@ class BaseInitializer(BaseEstimator):
                 f"module must be a torch.nn.Module; got {type(module).__name__}"
             )
         _weight_layers(module)
+        _warn_other_layers(self, module)
         if self._requires_data and X is None:
             raise ValueError(f"{type(self).__name__} needs the training rows X")
         X_t = None if X is None else _as_tensor_X(X)
@@ -403,9 +434,12 @@ class NeuronCampaign(BaseInitializer):
         of every image a row, labelled with its image's class. Linear layers
         ignore it.
     batch_size : int, default=2048
-        Rows per chunk: peak memory grows with ``batch_size x candidates``,
-        not with the number of rows (for a conv layer, ``batch_size``
-        positions of the feature maps).
+        Rows per chunk: the candidates' responses take at most about
+        ``batch_size x candidates`` numbers at a time, whatever the number
+        of rows (for a conv layer, the feature maps are taken in pieces of
+        about ``batch_size`` output positions). Layer inputs are computed
+        by running the module on ``batch_size`` rows at a time: for a conv
+        net, lower it if a forward pass on that many images does not fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the candidates and the row subset. The same seed gives
         bit-identical weights; torch's global random state is untouched.
@@ -542,10 +576,12 @@ class NeuronCampaign(BaseInitializer):
 
     def _campaign(self, module, X, codes, n_classes, generator, device):
         dtype = next(module.parameters()).dtype
-        specs = _trace(module, X[:2].to(device=device, dtype=dtype))
+        probe = X[:2].to(device=device, dtype=dtype)
+        specs = _trace(module, probe)
         alphas = resolve_alpha(self.alpha, len(specs))
         for spec in specs:
-            check_campaign_layer(spec)
+            # Before any layer is scored: a bad input or layer costs no work.
+            check_campaign_layer(spec, n_rows=len(probe))
             k = layer_fans(spec.layer)[0]
             if self.max_candidates < k:
                 raise ValueError(
@@ -581,10 +617,13 @@ def _trace(module, x):
     except (RuntimeError, TypeError) as exc:
         hint = ""
         if x.dim() != 4 and any(isinstance(m, nn.Conv2d) for m in module.modules()):
+            fix = {
+                2: "reshape flat rows with X.reshape(-1, channels, height, width)",
+                3: "give single-channel images a channel axis with X[:, None]",
+            }.get(x.dim(), "")
             hint = (
                 "; a module with nn.Conv2d layers usually takes images of shape "
-                "(n_samples, channels, height, width) (single-channel images "
-                "of shape (n, height, width): use X[:, None])"
+                "(n_samples, channels, height, width)" + (f": {fix}" if fix else "")
             )
         raise ValueError(
             f"X with rows of shape {tuple(x.shape[1:])} cannot be fed to the "

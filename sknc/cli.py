@@ -246,12 +246,11 @@ def _cmd_compare(args):
         args.parser.error(
             f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
         )
-    hidden = (100,) if args.hidden is None else args.hidden
     try:
         _, rows = compare(
             args.dataset,
             arch=args.arch,
-            hidden=hidden,
+            hidden=args.hidden,
             inits=_split_specs(args.inits),
             epochs=args.epochs,
             seeds=args.seeds,
@@ -268,6 +267,7 @@ def _cmd_compare(args):
     except (FileNotFoundError, ValueError) as exc:
         args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
     reference = rows[0]["init"] if "he" not in [r["init"] for r in rows] else "he"
+    hidden = (100,) if args.hidden is None else args.hidden
     net = f"hidden {hidden}" if args.arch == "mlp" else args.arch
     print(
         f"{args.dataset}, {net}, {args.epochs} epochs, "

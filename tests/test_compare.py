@@ -187,5 +187,7 @@ def test_make_classifier_lenet5_shapes():
         make_classifier("lenet5", n_features=60)
     with pytest.raises(ValueError, match="unknown arch 'vgg'"):
         make_classifier("vgg", n_features=64)
+    with pytest.raises(ValueError, match="arch='lenet5' has its own"):
+        make_classifier("lenet5", n_features=64, hidden=(10,))
     with pytest.raises(ValueError, match="unknown arch 'vgg'"):
         compare(arch="vgg", progress=False)

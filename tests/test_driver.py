@@ -213,3 +213,37 @@ def test_conv_chunks_hold_about_batch_size_positions():
         assert pieces[-1][0].stop == 63
         assert all(len(h) <= per for _, h in pieces)
         assert torch.equal(torch.cat([h for _, h in pieces]), H)
+
+
+class _FoldRows(nn.Module):
+    """(n, 8) -> (2n, 4): two rows per row of X, along the batch axis."""
+
+    def forward(self, x):
+        return x.reshape(-1, 4)
+
+
+def test_rows_folded_into_the_batch_are_refused():
+    """Check that a layer fed more rows than X has is an error, not
+    responses paired with the wrong labels."""
+    net = nn.Sequential(_FoldRows(), nn.Linear(4, 3))
+    X = torch.randn(20, 8)
+    specs = trace_layers(net, X[:2])
+    assert specs[0].input_shape == (4, 4)
+    with pytest.raises(ValueError, match="receives 40 rows for 20 rows of X"):
+        run_campaign(
+            net,
+            X,
+            torch.arange(20) % 2,
+            2,
+            specs,
+            [0.5],
+            candidate_ratio=2,
+            max_candidates=100,
+            draw=he_normal,
+            generator=make_generator(0),
+            class_balanced=True,
+            orthogonal=True,
+            rescale=None,
+            bias=0.0,
+            chunk_size=None,
+        )

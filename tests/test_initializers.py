@@ -396,11 +396,14 @@ def test_campaign_cuda_matches_cpu_selection(digits, conv):
     else:
         make = _mlp
     picks = []
-    for device in ("cpu", "cuda"):
-        net = make()
-        nc = NeuronCampaign(random_state=0, device=device).initialize(net, X, y)
-        assert all(p.device.type == "cpu" for p in net.parameters())
-        picks.append([r["chosen"].tolist() for r in nc.report_])
+    # cuDNN may run float32 convolutions in TF32 (1e-3 relative precision).
+    with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
+        for device in ("cpu", "cuda"):
+            net = make()
+            nc = NeuronCampaign(random_state=0, device=device)
+            nc.initialize(net, X, y)
+            assert all(p.device.type == "cpu" for p in net.parameters())
+            picks.append([r["chosen"].tolist() for r in nc.report_])
     assert picks[0] == picks[1]
 
 
@@ -492,18 +495,36 @@ def test_conv_1x1_on_1x1_images_selects_like_linear(digits, spatial, rescale):
             torch.testing.assert_close(la.weight.detach(), wb, rtol=1e-5, atol=0)
 
 
+def _max_abs_cosine(weight):
+    w = weight.detach().double().flatten(1)
+    w = w / torch.linalg.vector_norm(w, dim=1, keepdim=True)
+    return float((w @ w.T - torch.eye(len(w), dtype=w.dtype)).abs().max())
+
+
 @pytest.mark.parametrize("spatial", ["mean", "positions"])
 def test_conv_chosen_filters_linearly_independent(digit_images, spatial):
-    """Check that k <= fan-in chosen filters are linearly independent, also
-    for a target-only campaign that favours similar candidates."""
+    """Check that k <= fan-in chosen filters are linearly independent, and
+    that the orthogonal selection works on the flattened filters: a
+    target-only campaign (which favours similar candidates) picks filters
+    further from collinear with it than without it."""
     X, y = digit_images
-    net = _cnn(width=40)  # layer 2: 40 filters, fan-in 6 x 3 x 3 = 54
-    nc = NeuronCampaign(alpha=0.0, candidate_ratio=4, spatial=spatial, random_state=0)
-    nc.initialize(net, X, y)
-    for layer, k in [(net[0], 6), (net[3], 40)]:
-        flat = layer.weight.detach().double().flatten(1)
-        assert torch.linalg.matrix_rank(flat) == k
-    assert len(set(nc.report_[1]["chosen"].tolist())) == 40
+    cosines = {}
+    for orthogonal in (True, False):
+        net = _cnn(width=40)  # layer 2: 40 filters, fan-in 6 x 3 x 3 = 54
+        nc = NeuronCampaign(
+            alpha=0.0,
+            candidate_ratio=4,
+            spatial=spatial,
+            orthogonal=orthogonal,
+            random_state=0,
+        )
+        nc.initialize(net, X, y)
+        for layer, k in [(net[0], 6), (net[3], 40)]:
+            flat = layer.weight.detach().double().flatten(1)
+            assert torch.linalg.matrix_rank(flat) == k
+        assert len(set(nc.report_[1]["chosen"].tolist())) == 40
+        cosines[orthogonal] = _max_abs_cosine(net[3].weight)
+    assert cosines[True] < cosines[False]
 
 
 def test_conv_candidates_use_real_fan_in(digit_images):
@@ -637,6 +658,13 @@ def test_conv_spatial_mean_scores_image_means(digit_images):
     np.testing.assert_allclose(r["input_scores"][r["chosen"]], expected, rtol=1e-4)
 
 
+class _FoldPatches(nn.Module):
+    """(n, 1, 2, 4, 2, 4) -> (4n, 1, 4, 4): 4x4 patches into the batch axis."""
+
+    def forward(self, x):
+        return x.permute(0, 2, 4, 1, 3, 5).reshape(-1, 1, 4, 4)
+
+
 _BAD_IMAGES = {
     # (n, H, W) images without a channel axis.
     "no-channel-axis": (_cnn, lambda X: X[:, 0], r"X\[:, None\]"),
@@ -649,6 +677,21 @@ _BAD_IMAGES = {
         "receives a 3-D input",
     ),
     "grouped": (lambda: _cnn(groups=2), lambda X: X, "groups=2"),
+    # Flat rows for a conv net.
+    "flat-rows": (_cnn, lambda X: X.reshape(len(X), -1), r"X\.reshape\(-1, chan"),
+    # Each image folded into 4 patches along the batch axis before the conv:
+    # the conv's rows no longer match the labels.
+    "folded-batch": (
+        lambda: nn.Sequential(
+            nn.Unflatten(1, (1, 2, 4, 2, 4)),
+            _FoldPatches(),
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+        ),
+        lambda X: X.reshape(len(X), -1),
+        "receives 8 rows for 2 rows of X",
+    ),
 }
 
 
@@ -667,3 +710,31 @@ def test_conv_bad_input_clear_error_weights_unchanged(digit_images, init, case):
     with pytest.raises(ValueError, match=match):
         init(random_state=0).initialize(net, make_X(X), y)
     assert _same(before, _weights(net))
+
+
+def test_dropout2d_between_conv_and_activation_is_skipped():
+    """Check that feature dropout (an identity in eval mode) does not hide
+    the activation after a conv layer."""
+    net = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.Dropout2d(0.2), nn.ReLU(), nn.Flatten(),
+        nn.Linear(144, 10),
+    )  # fmt: skip
+    X, y = load_digits(return_X_y=True)
+    nc = NeuronCampaign(random_state=0)
+    nc.initialize(net, (X / 16).reshape(-1, 1, 8, 8), y)
+    assert [r["activation"] for r in nc.report_] == ["ReLU", "identity"]
+
+
+@pytest.mark.parametrize("init", [HeInit(), NeuronCampaign()])
+def test_other_weight_layers_warned_and_left(digit_images, init):
+    """Check that layers the initializers do not handle (Conv1d here) keep
+    their weights, with a warning naming them."""
+    X, y = digit_images
+    net = nn.Sequential(
+        nn.Flatten(), nn.Unflatten(1, (1, 64)), nn.Conv1d(1, 2, 3), nn.ReLU(),
+        nn.Flatten(), nn.Linear(124, 10),
+    )  # fmt: skip
+    before = net[2].weight.detach().clone()
+    with pytest.warns(UserWarning, match="the Conv1d layers of Sequential keep"):
+        init.set_params(random_state=0).initialize(net, X, y)
+    assert torch.equal(net[2].weight.detach(), before)
