@@ -27,6 +27,7 @@ mean, or every position a row), and from there scoring and selection are
 those of a Linear layer.
 """
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -77,6 +78,10 @@ PASS_THROUGH = (
     nn.FeatureAlphaDropout,
 )
 WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
+# The chain path may always store this many bytes of layer inputs (conv
+# layers' inputs are often larger than X: LeNet-5's second conv layer reads
+# 1 176 numbers per 784-pixel image).
+CHAIN_CACHE_FLOOR = 64 * 2**20
 
 
 @dataclass
@@ -237,10 +242,8 @@ def trace_chain(module, x, layers):
     ``module`` is a chain up to the last of ``layers`` if, in its forward on
     ``x``, every leaf module up to that layer is called once with one
     positional argument: ``x`` itself for the first leaf, the previous
-    leaf's output for the others; and each of ``layers`` is an ``nn.Linear``
-    with a 2-D input (a network with convolutions takes the other path).
-    The input of a layer is then the output of the leaves before it,
-    applied in order.
+    leaf's output for the others. The input of a layer is then the output
+    of the leaves before it, applied in order.
 
     Parameters
     ----------
@@ -271,20 +274,11 @@ def trace_chain(module, x, layers):
     positions = [_position(chain, layer) for layer in layers[:-1]]
     if None in positions or positions != sorted(positions):
         return None
-    if any(
-        not isinstance(layer, nn.Linear) or _input_of(calls, layer).dim() != 2
-        for layer in layers
-    ):
-        return None
     return chain
 
 
 def _position(chain, layer):
     return next((p for p, leaf in enumerate(chain) if leaf is layer), None)
-
-
-def _input_of(calls, layer):
-    return next(args[0] for mod, args, _, _ in calls if mod is layer)
 
 
 def _chunks(n, size):
@@ -363,7 +357,7 @@ class _ChainInputs:
             h = self._compute(i, sl)
             if store:
                 if kept is None:
-                    kept = h.new_empty((len(self.order), h.shape[1]))
+                    kept = h.new_empty((len(self.order), *h.shape[1:]))
                 kept[sl] = h
             yield sl, h
         if store:
@@ -378,10 +372,11 @@ def chain_cache_bytes(specs, n_rows, dtype):
     """Return the most bytes the chain path stores: two layers' inputs.
 
     The inputs of the hidden layers after the first are stored, at most two
-    at a time; the first layer reads ``X`` and the last is not stored.
+    at a time; the first layer reads ``X`` and the last is not stored. A
+    layer's input size per row is taken from its traced ``input_shape``.
     """
     itemsize = torch.empty(0, dtype=dtype).element_size()
-    widths = [spec.layer.in_features for spec in specs[1:-1]]
+    widths = [math.prod(spec.input_shape[1:]) for spec in specs[1:-1]]
     pairs = [a + b for a, b in zip(widths, widths[1:])] + widths + [0]
     return max(pairs) * n_rows * itemsize
 
@@ -588,8 +583,9 @@ def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **para
     ``chain`` chooses how layer inputs are computed: ``"auto"`` uses the
     chain path (see :func:`trace_chain`) when the module is a chain and the
     inputs it stores (:func:`chain_cache_bytes`) take no more memory than
-    ``X``, else re-runs the module per chunk; True and False force a path
-    (True falls back when the module is not a chain).
+    ``X`` or than ``CHAIN_CACHE_FLOOR`` bytes (64 MiB), else re-runs the
+    module per chunk; True and False force a path (True falls back when the
+    module is not a chain).
     """
     for spec in specs:
         # Before any layer is scored: a bad input or layer costs no work.
@@ -606,7 +602,8 @@ def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **para
         leaves = trace_chain(module, probe, [spec.layer for spec in specs])
         if leaves is not None:
             x_bytes = X.numel() * torch.empty(0, dtype=dtype).element_size()
-            fits = chain_cache_bytes(specs, len(order), dtype) <= x_bytes
+            budget = max(x_bytes, CHAIN_CACHE_FLOOR)
+            fits = chain_cache_bytes(specs, len(order), dtype) <= budget
             if chain is True or fits:
                 inputs = _ChainInputs(
                     leaves, specs, X, order, chunk_size, device, dtype

@@ -116,20 +116,39 @@ def test_trace_chain_finds_leaves_or_refuses():
     assert trace_chain(net, torch.zeros(2, 2, 2), [net.fc]) is None
 
 
+def _conv_chain_net():
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, padding=1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(6 * 3 * 3, 3),
+    )
+
+
 @pytest.mark.parametrize("chunk_size", [None, 16, 37])
 @pytest.mark.parametrize("rescale", [None, "lsuv"])
-def test_chain_path_selects_like_hook_path(chunk_size, rescale):
+@pytest.mark.parametrize(
+    ("make_net", "shape", "spatial"),
+    [(_chain_net, (3, 4), "mean"), (_conv_chain_net, (1, 6, 6), "positions")],
+    ids=["mlp", "cnn"],
+)
+def test_chain_path_selects_like_hook_path(
+    chunk_size, rescale, make_net, shape, spatial
+):
     """Check that the cached chain path gives the hook path's neurons and weights."""
     rng = np.random.RandomState(0)
     y = torch.from_numpy(rng.randint(0, 3, size=150))
-    X = (
-        torch.from_numpy(rng.normal(size=(150, 3, 4)).astype(np.float32))
-        + y[:, None, None].float()
-    )
+    X = torch.from_numpy(rng.normal(size=(150, *shape)).astype(np.float32))
+    X += y.float().view(-1, *[1] * len(shape))
     results = []
     for chain in (True, False):
-        net = _chain_net().eval()
+        net = make_net().eval()
         specs = trace_layers(net, X[:2])
+        if chain:
+            assert trace_chain(net, X[:2], [s.layer for s in specs]) is not None
         reports = run_campaign(
             net,
             X,
@@ -147,6 +166,7 @@ def test_chain_path_selects_like_hook_path(chunk_size, rescale):
             rescale=rescale,
             bias=0.0,
             chunk_size=chunk_size,
+            spatial=spatial,
         )
         weights = [s.layer.weight.detach().clone() for s in specs]
         results.append(([r["chosen"].tolist() for r in reports], weights))
@@ -168,6 +188,7 @@ def test_chain_path_used_only_within_memory_of_X(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(driver, "_ChainInputs", spy)
+    monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
     rng = np.random.RandomState(0)
     y = torch.from_numpy(np.arange(60) % 2)
     X = torch.from_numpy(rng.normal(size=(60, 4)).astype(np.float32))
