@@ -116,6 +116,22 @@ def test_trace_chain_finds_leaves_or_refuses():
     assert trace_chain(net, torch.zeros(2, 2, 2), [net.fc]) is None
 
 
+def _params(**overrides):
+    """run_campaign's keyword arguments, small defaults."""
+    params = dict(
+        candidate_ratio=2,
+        max_candidates=100,
+        draw=he_normal,
+        generator=make_generator(0),
+        class_balanced=True,
+        orthogonal=True,
+        rescale=None,
+        bias=0.0,
+        chunk_size=None,
+    )
+    return {**params, **overrides}
+
+
 def _conv_chain_net():
     return nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1),
@@ -157,16 +173,12 @@ def test_chain_path_selects_like_hook_path(
             specs,
             [1.0, 0.5, 0.0],
             chain=chain,
-            candidate_ratio=4,
-            max_candidates=100,
-            draw=he_normal,
-            generator=make_generator(0),
-            class_balanced=True,
-            orthogonal=True,
-            rescale=rescale,
-            bias=0.0,
-            chunk_size=chunk_size,
-            spatial=spatial,
+            **_params(
+                candidate_ratio=4,
+                rescale=rescale,
+                chunk_size=chunk_size,
+                spatial=spatial,
+            ),
         )
         weights = [s.layer.weight.detach().clone() for s in specs]
         results.append(([r["chosen"].tolist() for r in reports], weights))
@@ -192,17 +204,7 @@ def test_chain_path_used_only_within_memory_of_X(monkeypatch):
     rng = np.random.RandomState(0)
     y = torch.from_numpy(np.arange(60) % 2)
     X = torch.from_numpy(rng.normal(size=(60, 4)).astype(np.float32))
-    params = dict(
-        candidate_ratio=2,
-        max_candidates=100,
-        draw=he_normal,
-        generator=make_generator(0),
-        class_balanced=True,
-        orthogonal=True,
-        rescale=None,
-        bias=0.0,
-        chunk_size=32,
-    )
+    params = _params(chunk_size=32)
     for width, expected in ((3, [True]), (40, [])):
         built.clear()
         net = nn.Sequential(
@@ -251,20 +253,4 @@ def test_rows_folded_into_the_batch_are_refused():
     specs = trace_layers(net, X[:2])
     assert specs[0].input_shape == (4, 4)
     with pytest.raises(ValueError, match="receives 40 rows for 20 rows of X"):
-        run_campaign(
-            net,
-            X,
-            torch.arange(20) % 2,
-            2,
-            specs,
-            [0.5],
-            candidate_ratio=2,
-            max_candidates=100,
-            draw=he_normal,
-            generator=make_generator(0),
-            class_balanced=True,
-            orthogonal=True,
-            rescale=None,
-            bias=0.0,
-            chunk_size=None,
-        )
+        run_campaign(net, X, torch.arange(20) % 2, 2, specs, [0.5], **_params())
