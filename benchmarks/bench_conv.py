@@ -29,7 +29,7 @@ from torch import nn
 from sknc import NeuronCampaign
 from sknc._campaign import n_candidates
 from sknc._distributions import he_normal, make_generator
-from sknc._driver import _conv, layer_fans, layer_input, trace_layers
+from sknc._driver import _preactivations, layer_fans, layer_input, trace_layers
 from sknc._modules import build_cnn
 
 
@@ -70,10 +70,7 @@ def responses_time(X):
     t0 = time.perf_counter()
     with torch.no_grad():
         for spec, H, W in work:
-            if spec.is_conv:
-                _conv(spec.layer, H, W.view(len(W), *spec.layer.weight.shape[1:]))
-            else:
-                H @ W.T
+            _preactivations(spec, H, W)
     return time.perf_counter() - t0
 
 

@@ -27,9 +27,9 @@ mean, or every position a row), and from there scoring and selection are
 those of a Linear layer.
 """
 
+import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -84,18 +84,29 @@ WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
 CHAIN_CACHE_FLOOR = 64 * 2**20
 
 
-@dataclass
+@dataclasses.dataclass
 class LayerSpec:
-    """A layer to initialize, in forward order, and the activation after it."""
+    """A layer to initialize, in forward order, and the activation after it.
+
+    ``input_shape`` and ``output_shape`` are those of the layer's call when
+    traced on ``traced_rows`` rows.
+    """
 
     name: str
     layer: nn.Module
     activation: nn.Module | None
     input_shape: tuple = ()
+    output_shape: tuple = ()
+    traced_rows: int | None = None
 
     @property
     def is_conv(self):
         return isinstance(self.layer, nn.Conv2d)
+
+    @property
+    def positions(self):
+        """Output positions per row: those of a feature map, 1 for a Linear."""
+        return math.prod(self.output_shape[2:]) if self.is_conv else 1
 
     @property
     def activation_name(self):
@@ -143,11 +154,10 @@ def layer_fans(layer):
     return k, fan_in, fan_out
 
 
-def check_campaign_layer(spec, n_rows=None):
+def check_campaign_layer(spec):
     """Raise a clear ValueError if the campaign cannot score ``spec``'s layer.
 
-    ``n_rows``, if given, is the number of rows ``spec`` was traced on: the
-    layer must have received as many.
+    The layer must have received one input row per traced row of ``X``.
     """
     layer = spec.layer
     if spec.is_conv:
@@ -165,6 +175,7 @@ def check_campaign_layer(spec, n_rows=None):
             f"{len(spec.input_shape)}-D input of shape {spec.input_shape}; the "
             f"campaign needs {what}"
         )
+    n_rows = spec.traced_rows
     if n_rows is not None and spec.input_shape[0] != n_rows:
         raise ValueError(
             f"layer {spec.name!r} receives {spec.input_shape[0]} rows for "
@@ -214,9 +225,21 @@ def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
             if isinstance(nxt, ELEMENTWISE_ACTIVATIONS):
                 activation = nxt
             break
-        shape = tuple(layer_in.shape) if isinstance(layer_in, torch.Tensor) else ()
-        specs.append(LayerSpec(names[mod], mod, activation, shape))
+        specs.append(
+            LayerSpec(
+                names[mod],
+                mod,
+                activation,
+                input_shape=_shape(layer_in),
+                output_shape=_shape(out),
+                traced_rows=len(x) if isinstance(x, torch.Tensor) else None,
+            )
+        )
     return specs
+
+
+def _shape(value):
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
 
 
 def layer_input(module, layer, x):
@@ -394,11 +417,19 @@ def _conv(layer, H, W):
     return layer._conv_forward(H, W, None)
 
 
+def _preactivations(spec, H, W):
+    """Outputs, without bias, of neurons ``W`` (one flat row each) on ``H``:
+    feature maps (rows, m, h, w) for a conv layer, (rows, m) for a Linear."""
+    if spec.is_conv:
+        return _conv(spec.layer, H, W.view(len(W), *spec.layer.weight.shape[1:]))
+    return H @ W.T
+
+
 def _responses(spec, H, W, *, bias, spatial, out=None):
     """Rows of activated candidate responses of layer ``spec`` on input ``H``."""
     if not spec.is_conv:
         return candidate_responses(H, W, activation=spec.activation, bias=bias, out=out)
-    Z = _conv(spec.layer, H, W.view(W.shape[0], *spec.layer.weight.shape[1:]))
+    Z = _preactivations(spec, H, W)
     if bias:
         Z += bias
     return feature_map_rows(_activate_(Z, spec.activation), spatial)
@@ -417,20 +448,6 @@ def _image_chunks(spec, H, sl, chunk_size, n_positions):
     per = max(1, int(chunk_size) // n_positions)
     for a in range(0, H.shape[0], per):
         yield slice(sl.start + a, sl.start + min(a + per, H.shape[0])), H[a : a + per]
-
-
-def _output_positions(spec):
-    """Positions of one image in the layer's output (1 for a Linear layer)."""
-    if not spec.is_conv:
-        return 1
-    probe = torch.zeros(
-        (1, *spec.input_shape[1:]),
-        device=spec.layer.weight.device,
-        dtype=spec.layer.weight.dtype,
-    )
-    w = spec.layer.weight[:1].detach()
-    with torch.no_grad():
-        return _conv(spec.layer, probe, w)[0, 0].numel()
 
 
 def campaign_layer(
@@ -461,19 +478,17 @@ def campaign_layer(
     :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
-    check_campaign_layer(spec)
     layer = spec.layer
     k, fan_in, fan_out = layer_fans(layer)
     device, dtype = layer.weight.device, layer.weight.dtype
     m = n_candidates(k, candidate_ratio, max_candidates)
     W = draw(m, fan_in, fan_out, generator).to(device=device, dtype=dtype)
     stats = ResponseStats.empty(n_classes, m, device=device)
-    positions = _output_positions(spec)
+    positions = spec.positions
     per_image = positions if spatial == "positions" else 1
     # One product buffer for every chunk: no fresh chunk x m block per chunk.
     buffer = None
     for sl, H in inputs.chunks(index):
-        _check_rows(spec, H, len(y[sl]))
         for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
             if buffer is None and not spec.is_conv:
                 buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
@@ -504,9 +519,7 @@ def campaign_layer(
     elif rescale == "base":
         W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
-        std = _preactivation_std(
-            spec, inputs.chunks(index), W_sel, bias, chunk_size, positions
-        )
+        std = _preactivation_std(spec, inputs.chunks(index), W_sel, bias, chunk_size)
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
@@ -547,24 +560,12 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def _check_rows(spec, H, n_rows):
-    """The layer must see one input row per row of X, in the same order."""
-    check_campaign_layer(
-        LayerSpec(spec.name, spec.layer, spec.activation, tuple(H.shape)),
-        n_rows=n_rows,
-    )
-
-
-def _preactivation_std(spec, chunks, W_sel, bias, chunk_size, positions):
+def _preactivation_std(spec, chunks, W_sel, bias, chunk_size):
     """Standard deviation of the layer's output before its activation."""
     total, total_sq, count = 0.0, 0.0, 0
     for sl, H in chunks:
-        for _, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
-            if spec.is_conv:
-                Z = _conv(spec.layer, Hp, W_sel.view_as(spec.layer.weight)) + bias
-            else:
-                Z = Hp @ W_sel.T + bias
-            Z = Z.double()
+        for _, Hp in _image_chunks(spec, H, sl, chunk_size, spec.positions):
+            Z = (_preactivations(spec, Hp, W_sel) + bias).double()
             total += float(Z.sum())
             total_sq += float((Z * Z).sum())
             count += Z.numel()

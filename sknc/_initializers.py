@@ -32,7 +32,6 @@ from sknc._distributions import (
 )
 from sknc._driver import (
     WEIGHT_LAYERS,
-    check_campaign_layer,
     layer_fans,
     layer_input,
     run_campaign,
@@ -576,12 +575,9 @@ class NeuronCampaign(BaseInitializer):
 
     def _campaign(self, module, X, codes, n_classes, generator, device):
         dtype = next(module.parameters()).dtype
-        probe = X[:2].to(device=device, dtype=dtype)
-        specs = _trace(module, probe)
+        specs = _trace(module, X[:2].to(device=device, dtype=dtype))
         alphas = resolve_alpha(self.alpha, len(specs))
         for spec in specs:
-            # Before any layer is scored: a bad input or layer costs no work.
-            check_campaign_layer(spec, n_rows=len(probe))
             k = layer_fans(spec.layer)[0]
             if self.max_candidates < k:
                 raise ValueError(

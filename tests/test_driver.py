@@ -222,12 +222,12 @@ def test_chain_path_used_only_within_memory_of_X(monkeypatch):
 def test_conv_chunks_hold_about_batch_size_positions():
     """Check that a conv layer's chunk is cut into pieces of at most
     batch_size positions (at least one image), covering every row in order."""
-    from sknc._driver import _image_chunks, _output_positions
+    from sknc._driver import _image_chunks
 
     net = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2, padding=1), nn.ReLU())
     (spec,) = trace_layers(net, torch.zeros(2, 3, 10, 10))
     assert spec.input_shape == (2, 3, 10, 10)
-    positions = _output_positions(spec)
+    positions = spec.positions
     assert positions == 5 * 5
     H = torch.randn(23, 3, 10, 10)
     for chunk_size, per in [(100, 4), (24, 1), (10**6, 23)]:
@@ -250,7 +250,7 @@ def test_rows_folded_into_the_batch_are_refused():
     responses paired with the wrong labels."""
     net = nn.Sequential(_FoldRows(), nn.Linear(4, 3))
     X = torch.randn(20, 8)
-    specs = trace_layers(net, X[:2])
-    assert specs[0].input_shape == (4, 4)
+    specs = trace_layers(net, X)
+    assert specs[0].input_shape == (40, 4) and specs[0].traced_rows == 20
     with pytest.raises(ValueError, match="receives 40 rows for 20 rows of X"):
         run_campaign(net, X, torch.arange(20) % 2, 2, specs, [0.5], **_params())
