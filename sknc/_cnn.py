@@ -105,8 +105,8 @@ class NCCNNClassifier(_BaseNCClassifier):
     >>> X, y = load_digits(return_X_y=True)
     >>> images = (X / 16).reshape(-1, 1, 8, 8)
     >>> clf = NCCNNClassifier(conv_channels=(4, 8), conv_padding=2,
-    ...                       hidden_layer_sizes=(32,), optimizer="adam",
-    ...                       lr=0.01, max_epochs=5, random_state=0)
+    ...                       hidden_layer_sizes=(32,), lr=0.01,
+    ...                       max_epochs=5, tol=None, random_state=0)
     >>> clf.fit(images, y).score(images, y) > 0.9
     True
     >>> clf.input_shape_, clf.n_features_in_
@@ -138,10 +138,10 @@ class NCCNNClassifier(_BaseNCClassifier):
         input_shape=None,
         *,
         initializer="campaign",
-        max_epochs=20,
-        lr=0.1,
-        batch_size=100,
-        optimizer="sgd",
+        max_epochs=100,
+        lr=2e-3,
+        batch_size="auto",
+        optimizer="adam",
         momentum=0.0,
         weight_decay=0.0,
         early_stopping=False,

@@ -47,6 +47,7 @@ def _clf(**kw):
         hidden_layer_sizes=(16,),
         initializer="he",
         max_epochs=2,
+        tol=None,
         random_state=0,
     )
     params.update(kw)
@@ -447,6 +448,7 @@ _CHECKED = NCCNNClassifier(
     hidden_layer_sizes=(8,),
     input_shape=(1, 2, 2),
     max_epochs=10,
+    tol=None,
     random_state=0,
 )
 _CHECKS = [check for _, check in estimator_checks_generator(_CHECKED, mark=None)]

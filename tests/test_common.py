@@ -7,20 +7,19 @@ from sknc import HeInit, NCInitTransformer, NCMLPClassifier, NeuronCampaign
 # Expected failures: {check name: reason}. There are none.
 EXPECTED_FAILED_CHECKS = {}
 
+# Ten epochs of small batches at a higher learning rate than the default keep
+# the checks quick; tol=None trains them all (no ConvergenceWarning per fit).
+FAST = dict(max_epochs=10, lr=0.01, batch_size=32, tol=None, random_state=0)
+
 ESTIMATORS = [
-    NCMLPClassifier(hidden_layer_sizes=(16,), max_epochs=10, random_state=0),
+    NCMLPClassifier(random_state=0),  # the defaults, stopping rule included
+    NCMLPClassifier(hidden_layer_sizes=(16,), **FAST),
     NCMLPClassifier(
         hidden_layer_sizes=(16, 8),
         initializer=NeuronCampaign(alpha=0.5, candidate_ratio=3),
-        max_epochs=10,
-        random_state=0,
+        **FAST,
     ),
-    NCMLPClassifier(
-        hidden_layer_sizes=(16,),
-        initializer=HeInit(),
-        max_epochs=10,
-        random_state=0,
-    ),
+    NCMLPClassifier(hidden_layer_sizes=(16,), initializer=HeInit(), **FAST),
     NCInitTransformer(hidden_layer_sizes=(16,), random_state=0),
     NCInitTransformer(
         hidden_layer_sizes=(16, 8), alpha=[1.0, 0.5], rescale="lsuv", random_state=0

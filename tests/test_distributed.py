@@ -16,6 +16,7 @@ def _grid():
         NCMLPClassifier(
             hidden_layer_sizes=(16,),
             max_epochs=3,
+            tol=None,
             initializer=NeuronCampaign(),
             random_state=0,
         ),

@@ -27,7 +27,9 @@ def small_digits(digits):
 
 
 def _clf(**kw):
-    params = dict(hidden_layer_sizes=(24,), max_epochs=3, random_state=0)
+    # Fixed short training (tol=None): the tests below are not about the
+    # stopping rule unless they set tol.
+    params = dict(hidden_layer_sizes=(24,), max_epochs=3, tol=None, random_state=0)
     params.update(kw)
     return NCMLPClassifier(**params)
 
@@ -35,7 +37,7 @@ def _clf(**kw):
 def test_fit_learns_digits(digits):
     """Check that a campaign-initialized MLP learns digits (train acc > 0.9)."""
     X, y = digits
-    clf = _clf(max_epochs=10).fit(X, y)
+    clf = _clf(max_epochs=10, lr=0.01).fit(X, y)
     assert clf.score(X, y) > 0.9
     assert len(clf.history_) == 10
     assert [c.shape for c in clf.coefs_] == [(64, 24), (24, 10)]
@@ -125,7 +127,7 @@ def test_grid_search_nested_initializer_params(small_digits, n_jobs):
 def test_cross_validate_runs(small_digits):
     """Check that cross_validate works and scores better than chance."""
     X, y = small_digits
-    res = cross_validate(_clf(initializer="he", max_epochs=20), X, y, cv=3)
+    res = cross_validate(_clf(initializer="he", max_epochs=20, lr=0.01), X, y, cv=3)
     assert res["test_score"].shape == (3,)
     assert res["test_score"].min() > 0.5
 
@@ -206,7 +208,7 @@ def test_adam_and_momentum(small_digits):
     X, y = small_digits
     clf = _clf(optimizer="adam", lr=0.01).fit(X, y)
     assert type(clf.net_.optimizer_).__name__ == "Adam"
-    clf = _clf(momentum=0.9).fit(X, y)
+    clf = _clf(optimizer="sgd", momentum=0.9).fit(X, y)
     assert clf.net_.optimizer_.param_groups[0]["momentum"] == 0.9
 
 
@@ -268,28 +270,6 @@ def test_information_plane_callback_records_in_history(small_digits):
         assert -1e-9 <= r["i_ty"] <= r["i_xt"] + 1e-9
 
 
-@pytest.mark.parametrize("batch_size", [64, 100])
-def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_size):
-    """Check that the whole-batch iterator trains exactly as torch's DataLoader
-    would with the same seeded generator (same batches, same order)."""
-    import torch
-
-    import sknc._mlp as mlp
-
-    X, y = small_digits
-    fast = _clf(initializer="he", batch_size=batch_size).fit(X, y)
-
-    def dataloader(dataset, *, batch_size, shuffle=False, generator=None, **kw):
-        return torch.utils.data.DataLoader(
-            dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, **kw
-        )
-
-    monkeypatch.setattr(mlp, "_batches", dataloader)
-    slow = _clf(initializer="he", batch_size=batch_size).fit(X, y)
-    for a, b in zip(fast.coefs_, slow.coefs_):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_plain_object_initializer(small_digits):
     """Check that an initializer without get_params (only initialize) works:
     it is deep-copied, not cloned, and the given object is not touched."""
@@ -321,3 +301,94 @@ def test_failed_refit_with_new_width_keeps_input_attributes(small_digits):
         clf.fit(X[:, :10], np.zeros_like(y))
     assert clf.n_features_in_ == 64
     assert clf.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("n_rows, sizes", [(450, [200, 200, 50]), (150, [150])])
+def test_batch_size_auto_is_sklearn_rule(digits, n_rows, sizes):
+    """Check that batch_size="auto" trains on batches of min(200, n_samples)."""
+    X, y = digits
+    clf = _clf(batch_size="auto", max_epochs=1).fit(X[:n_rows], y[:n_rows])
+    assert clf.history_[-1, "batches", :, "train_batch_size"] == sizes
+
+
+def test_batch_size_auto_counts_training_rows_only(digits):
+    """Check that with early stopping "auto" sees the rows left for training."""
+    X, y = digits
+    clf = _clf(
+        batch_size="auto", max_epochs=1, early_stopping=True, validation_fraction=0.5
+    ).fit(X[:300], y[:300])
+    assert clf.history_[-1, "batches", :, "train_batch_size"] == [150]
+
+
+@pytest.mark.parametrize("n_iter_no_change", [2, 5])
+def test_stopping_rule_stops_where_mlpclassifier_stops(small_digits, n_iter_no_change):
+    """Check that with a tol no epoch can meet, training stops after the same
+    number of epochs as sklearn's MLPClassifier (n_iter_no_change + 2), and
+    without a ConvergenceWarning."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = small_digits
+    params = dict(tol=10.0, n_iter_no_change=n_iter_no_change)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = _clf(max_epochs=50, **params).fit(X, y)
+        ref = MLPClassifier(max_iter=50, random_state=0, **params).fit(X, y)
+    assert clf.n_iter_ == ref.n_iter_ == n_iter_no_change + 2
+    assert len(clf.history_) == clf.n_iter_
+
+
+def test_stopping_rule_stops_on_training_loss_plateau(small_digits):
+    """Check that the rule stops at the first epoch that ends a run of
+    n_iter_no_change + 1 epochs whose loss is above the best before it
+    minus tol, as sklearn's MLPClassifier does."""
+    X, y = small_digits
+    tol, n = 1e-3, 3
+    clf = _clf(max_epochs=500, lr=0.05, tol=tol, n_iter_no_change=n).fit(X, y)
+    losses = np.array(clf.history_[:, "train_loss"])
+    best_before = np.minimum.accumulate(losses)[:-1]
+    stalled = losses[1:] > best_before - tol  # epochs 2, 3, ...
+    runs = np.convolve(stalled, np.ones(n + 1, dtype=int), mode="valid")
+    assert 10 < clf.n_iter_ < 500
+    assert runs[-1] == n + 1  # the last n + 1 epochs stalled
+    assert (runs[:-1] < n + 1).all()  # no earlier run was long enough
+
+
+def test_convergence_warning_when_max_epochs_ends_training(small_digits):
+    """Check that max_epochs ending training before the rule gives sklearn's
+    ConvergenceWarning, and that tol=None trains max_epochs silently."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = small_digits
+    with pytest.warns(ConvergenceWarning, match="max_epochs=3 reached"):
+        _clf(max_epochs=3, tol=1e-4).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = _clf(max_epochs=3, tol=None).fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+def test_early_stopping_keeps_best_validation_epoch(small_digits):
+    """Check that early stopping watches the validation accuracy with an
+    absolute tol and ends with the weights of the best epoch."""
+    X, y = small_digits
+    clf = _clf(
+        early_stopping=True,
+        validation_fraction=0.25,
+        tol=2.0,  # no accuracy can rise by 2: stops after n_iter_no_change + 2
+        n_iter_no_change=2,
+        max_epochs=30,
+        lr=0.05,
+        initializer="he",
+    ).fit(X, y)
+    assert clf.n_iter_ == 4
+    scores = clf.history_[:, "valid_acc"]
+    # The validation rows are those of the predefined split.
+    valid = clf.net_.train_split.keywords["valid_ds"]
+    X_val, y_val = valid.X, valid.y
+    acc = np.mean(np.argmax(clf.predict_proba(X_val), axis=1) == y_val)
+    assert acc == pytest.approx(max(scores), abs=1e-12)

@@ -1,0 +1,89 @@
+"""Tests of the skorch pieces of the estimators (sknc._skorch)."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from skorch import NeuralNetClassifier
+
+from sknc import NCMLPClassifier
+from sknc._skorch import EpochLoss, has_fused_adam
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    X, y = load_digits(return_X_y=True)
+    return (X[:400] / 16).astype(np.float32), y[:400]
+
+
+def _clf(**kw):
+    params = dict(hidden_layer_sizes=(24,), max_epochs=3, tol=None, random_state=0)
+    params.update(kw)
+    return NCMLPClassifier(**params)
+
+
+@pytest.mark.parametrize("batch_size", [64, 100])
+def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_size):
+    """Check that the whole-batch iterator trains exactly as torch's DataLoader
+    would with the same seeded generator (same batches, same order)."""
+    import sknc._mlp as mlp
+
+    X, y = small_digits
+    fast = _clf(initializer="he", batch_size=batch_size).fit(X, y)
+
+    def dataloader(dataset, *, batch_size, shuffle=False, generator=None, **kw):
+        return torch.utils.data.DataLoader(
+            dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, **kw
+        )
+
+    monkeypatch.setattr(mlp, "batches", dataloader)
+    slow = _clf(initializer="he", batch_size=batch_size).fit(X, y)
+    for a, b in zip(fast.coefs_, slow.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_epoch_loss_records_what_passthrough_scoring_records(small_digits):
+    """Check that EpochLoss records skorch's train_loss (batch losses averaged
+    with batch-size weights) and train_loss_best, for uneven batches."""
+    X, y = small_digits
+
+    def net(**kw):
+        torch.manual_seed(0)
+        return NeuralNetClassifier(
+            torch.nn.Sequential(torch.nn.Linear(64, 10)),
+            criterion=torch.nn.CrossEntropyLoss,
+            max_epochs=4,
+            batch_size=150,  # 150, 150, 100
+            lr=0.5,
+            train_split=None,
+            verbose=0,
+            iterator_train__shuffle=False,
+            **kw,
+        ).fit(X, y)
+
+    ours = net(callbacks__train_loss=EpochLoss()).history
+    ref = net().history
+    assert ours[:, "train_loss"] == pytest.approx(ref[:, "train_loss"], rel=1e-12)
+    assert ours[:, "train_loss_best"] == ref[:, "train_loss_best"]
+    batches = ref[-1, "batches"]
+    manual = sum(b["train_loss"] * b["train_batch_size"] for b in batches) / 400
+    assert ours[-1, "train_loss"] == pytest.approx(manual, rel=1e-12)
+
+
+def test_adam_is_fused_where_torch_has_the_kernel(small_digits, monkeypatch):
+    """Check that Adam uses torch's fused kernel on the CPU (torch >= 2.4) and
+    trains like the unfused one."""
+    import sknc._mlp as mlp
+
+    X, y = small_digits
+    clf = _clf(initializer="he", optimizer="adam").fit(X, y)
+    fused = clf.net_.optimizer_.defaults.get("fused")
+    if not has_fused_adam("cpu"):
+        assert not fused
+        return
+    assert fused
+    monkeypatch.setattr(mlp, "has_fused_adam", lambda device: False)
+    ref = _clf(initializer="he", optimizer="adam").fit(X, y)
+    assert not ref.net_.optimizer_.defaults.get("fused")
+    for a, b in zip(clf.coefs_, ref.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
