@@ -16,17 +16,22 @@ import argparse
 import torch
 
 from sknc import HeInit, NeuronCampaign
+from sknc._compare import PAPER_CAMPAIGN
 from sknc._modules import build_cnn, build_mlp
 from sknc.datasets import load_mnist
 
+# The campaign as in sknc compare: the paper's setting (PAPER_CAMPAIGN).
+P = PAPER_CAMPAIGN
 INITS = {
     "he": lambda: HeInit(random_state=0),
-    "campaign": lambda: NeuronCampaign(random_state=0),
+    "campaign": lambda: NeuronCampaign(**P, random_state=0),
     "campaign:alpha=1,ratio=10": lambda: NeuronCampaign(
-        alpha=1.0, candidate_ratio=10, random_state=0
+        **{**P, "alpha": 1.0}, candidate_ratio=10, random_state=0
     ),
-    "campaign:rescale=base": lambda: NeuronCampaign(rescale="base", random_state=0),
-    "campaign:alpha=0": lambda: NeuronCampaign(alpha=0.0, random_state=0),
+    "campaign:rescale=base": lambda: NeuronCampaign(
+        **P, rescale="base", random_state=0
+    ),
+    "campaign:alpha=0": lambda: NeuronCampaign(**{**P, "alpha": 0.0}, random_state=0),
 }
 
 NETS = {

@@ -28,6 +28,7 @@ from torch import nn
 
 from sknc import NeuronCampaign
 from sknc._campaign import n_candidates
+from sknc._compare import PAPER_CAMPAIGN
 from sknc._distributions import he_normal, make_generator
 from sknc._driver import _preactivations, layer_fans, layer_input, trace_layers
 from sknc._modules import build_cnn
@@ -51,7 +52,7 @@ def load(data_home, n):
 def campaign_time(X, y, batch_size):
     net = lenet5()
     t0 = time.perf_counter()
-    nc = NeuronCampaign(batch_size=batch_size, random_state=0)
+    nc = NeuronCampaign(**PAPER_CAMPAIGN, batch_size=batch_size, random_state=0)
     nc.initialize(net, X, y)
     return time.perf_counter() - t0, nc
 

@@ -20,16 +20,19 @@ import numpy as np
 import torch
 
 from sknc import HeInit, LSUVInit, NeuronCampaign
+from sknc._compare import PAPER_CAMPAIGN
 from sknc._modules import build_mlp
 from sknc.datasets import load_mnist
 from sknc.information import KDEEstimator, KMeansEstimator
 
+# The campaign as in sknc compare: the paper's setting (PAPER_CAMPAIGN).
+P = PAPER_CAMPAIGN
 INITS = {
     "he": lambda s: HeInit(random_state=s),
     "lsuv": lambda s: LSUVInit(random_state=s),
-    "campaign": lambda s: NeuronCampaign(random_state=s),
-    "campaign:alpha=1": lambda s: NeuronCampaign(alpha=1.0, random_state=s),
-    "campaign:alpha=0": lambda s: NeuronCampaign(alpha=0.0, random_state=s),
+    "campaign": lambda s: NeuronCampaign(**P, random_state=s),
+    "campaign:alpha=1": lambda s: NeuronCampaign(**{**P, "alpha": 1.0}, random_state=s),
+    "campaign:alpha=0": lambda s: NeuronCampaign(**{**P, "alpha": 0.0}, random_state=s),
 }
 
 

@@ -7,11 +7,15 @@ Train the same MLP on the digits twice per seed, once initialized with He's
 normal distribution and once with the neuron campaign, and follow the test
 error after every epoch, starting from the untrained network (epoch 0).
 
-The campaign draws ten candidates per neuron from the same He distribution,
-so both networks start at the same scale; the difference is which neurons
-are kept. In the output layer (``alpha=0`` under the default
-``alpha="linear"``) the campaign keeps neurons that separate the classes,
-which shows as a much lower error before and just after the first epoch.
+This is the paper's setting, given explicitly: plain SGD (learning rate
+0.1, batches of 100), and the campaign of the paper, which draws its
+candidates (two per neuron) from the same He distribution, so both networks
+start at about the same scale; the difference is which neurons are kept. In
+the output layer (``alpha=0`` under ``alpha="linear"``) the campaign keeps
+neurons that separate the classes, which shows as a much lower error before
+and just after the first epoch. (The estimators' defaults, Adam and a
+campaign with Xavier candidates, are chosen for tabular data: see the
+tabular benchmark page.)
 """
 
 # %%
@@ -38,7 +42,7 @@ threadpool_limits(1)  # numpy's BLAS on one thread too
 X, y = load_digits(return_X_y=True)
 X = (X / 16).astype(np.float32)
 
-inits = {"he": "he", "campaign": NeuronCampaign()}
+inits = {"he": "he", "campaign": NeuronCampaign(base_init="he", alpha="linear")}
 seeds = [0, 1, 2, 3, 4]
 n_epochs = 25
 
@@ -62,6 +66,7 @@ for seed in seeds:
             hidden_layer_sizes=(100,),
             initializer=init,
             max_epochs=0,
+            optimizer="sgd",
             lr=0.1,
             batch_size=100,
             random_state=seed,
@@ -119,7 +124,7 @@ print("paired difference campaign - he (points):", np.round(best_nc - best_he, 2
 # The fitted initializer is ``clf.initializer_``; its ``report_`` has one
 # entry per layer. The hidden layer keeps input information
 # (``alpha=1.0``), the output layer separates the classes (``alpha=0.0``),
-# and each picks its neurons among ten times as many candidates.
+# and each picks its neurons among twice as many candidates.
 
 for layer in clf.initializer_.report_:
     print(

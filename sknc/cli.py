@@ -201,7 +201,11 @@ def _add_compare(subparsers):
     parser.add_argument(
         "--inits",
         default="he,xavier,lsuv,campaign",
-        help="comma-separated init specs; campaign options after a colon",
+        help=(
+            "comma-separated init specs; campaign options after a colon. "
+            "campaign is the paper's setting (He candidates, alpha=linear); "
+            "campaign:base=xavier,alpha=0.5 is NeuronCampaign()'s defaults"
+        ),
     )
     parser.add_argument("--epochs", type=_positive_int, default=30)
     parser.add_argument("--seeds", type=_positive_int, default=5)

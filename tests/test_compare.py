@@ -191,3 +191,35 @@ def test_make_classifier_lenet5_shapes():
         make_classifier("lenet5", n_features=64, hidden=(10,))
     with pytest.raises(ValueError, match="unknown arch 'vgg'"):
         compare(arch="vgg", progress=False)
+
+
+def test_compare_trains_with_the_papers_protocol(monkeypatch):
+    """Check that sknc compare trains with the paper's protocol whatever the
+    estimators' defaults: plain SGD at the given lr and batch size, no weight
+    decay, no stopping rule, exactly ``epochs`` epochs."""
+    from sknc import NCMLPClassifier
+
+    fitted = []
+    original_fit = NCMLPClassifier.fit
+
+    def spy(self, X, y):
+        fitted.append(original_fit(self, X, y))
+        return fitted[-1]
+
+    monkeypatch.setattr(NCMLPClassifier, "fit", spy)
+    runs, _ = compare(inits=("he",), epochs=3, seeds=1, progress=False)
+    (clf,) = fitted
+    params = clf.get_params()
+    assert {k: params[k] for k in ("optimizer", "lr", "batch_size", "max_epochs")} == {
+        "optimizer": "sgd",
+        "lr": 0.1,
+        "batch_size": 100,
+        "max_epochs": 3,
+    }
+    assert params["momentum"] == params["weight_decay"] == 0.0
+    assert params["tol"] is None and params["early_stopping"] is False
+    optimizer = clf.net_.optimizer_
+    assert type(optimizer).__name__ == "SGD"
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    assert clf.n_iter_ == 3 and len(runs[0].errors) == 4
+    assert set(clf.history_[0, "batches", :, "train_batch_size"]) <= {100, 1257 % 100}

@@ -87,7 +87,8 @@ def test_campaign_candidates_use_real_fan_in(digits):
     X, y = digits
     net = nn.Sequential(nn.Linear(64, 200), nn.ReLU(), nn.Linear(200, 10))
     # candidate_ratio=1 keeps every candidate: the layer is the draw itself.
-    NeuronCampaign(candidate_ratio=1.0, random_state=0).initialize(net, X, y)
+    he = NeuronCampaign(base_init="he", candidate_ratio=1.0, random_state=0)
+    he.initialize(net, X, y)
     std = float(net[0].weight.detach().std())
     # 12 800 normal draws: the std estimate has relative sd ~ 0.6%; allow 3%.
     assert std == pytest.approx(math.sqrt(2 / 64), rel=0.03)
@@ -95,10 +96,23 @@ def test_campaign_candidates_use_real_fan_in(digits):
     assert std_out == pytest.approx(math.sqrt(2 / 200), rel=0.1)
 
 
+def test_campaign_default_candidates_are_xavier(digits):
+    """Check that the default candidates are Xavier-normal with the layer's
+    real fans, std sqrt(2 / (fan_in + fan_out)), and that the default alpha
+    weighs both criteria equally in every layer."""
+    X, y = digits
+    net = nn.Sequential(nn.Linear(64, 200), nn.ReLU(), nn.Linear(200, 10))
+    nc = NeuronCampaign(candidate_ratio=1.0, random_state=0).initialize(net, X, y)
+    std = float(net[0].weight.detach().std())
+    assert std == pytest.approx(math.sqrt(2 / (64 + 200)), rel=0.03)
+    assert nc.alpha_ == [0.5, 0.5]
+
+
 def test_campaign_alpha_linear_schedule(digits):
     """Check that alpha='linear' goes from 1 at the first to 0 at the output."""
     X, y = digits
-    nc = NeuronCampaign(random_state=0).initialize(_mlp((64, 30, 20, 20, 10)), X, y)
+    nc = NeuronCampaign(alpha="linear", random_state=0)
+    nc.initialize(_mlp((64, 30, 20, 20, 10)), X, y)
     assert nc.alpha_ == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0], abs=1e-15)
     assert [r["alpha"] for r in nc.report_] == nc.alpha_
 
@@ -192,9 +206,9 @@ def test_campaign_rescale(digits, rescale):
     """Check the rescale options: neuron norms, or unit output variance."""
     X, y = digits
     net = _mlp()
-    NeuronCampaign(rescale=rescale, random_state=0, n_samples=None).initialize(
-        net, X, y
-    )
+    NeuronCampaign(
+        base_init="he", rescale=rescale, random_state=0, n_samples=None
+    ).initialize(net, X, y)
     w = net[0].weight.detach().double()
     if rescale == "norm":
         norms = w.norm(dim=1)
@@ -533,7 +547,9 @@ def test_conv_candidates_use_real_fan_in(digit_images):
     net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
                         nn.Conv2d(8, 64, 5, padding=2), nn.ReLU(),
                         nn.Flatten(), nn.Linear(64 * 64, 10))  # fmt: skip
-    NeuronCampaign(candidate_ratio=1.0, random_state=0).initialize(net, X, y)
+    NeuronCampaign(base_init="he", candidate_ratio=1.0, random_state=0).initialize(
+        net, X, y
+    )
     # 64 x 200 = 12 800 normal draws: relative sd of the std ~ 0.6%; allow 3%.
     # A fan-in of in_channels (8) or of kh x kw (25) would be off by 2.8x or 5x.
     std = float(net[2].weight.detach().std())
