@@ -50,6 +50,7 @@ exclude_patterns = [
     "_build",
     "README.md",
     "results.md",
+    "tabular.md",
     "performance.md",
     "auto_examples/*.ipynb",
     "auto_examples/*.py",
