@@ -30,8 +30,9 @@ from sknc import NeuronCampaign
 from sknc._campaign import n_candidates
 from sknc._compare import PAPER_CAMPAIGN
 from sknc._distributions import he_normal, make_generator
-from sknc._driver import _preactivations, layer_fans, layer_input, trace_layers
+from sknc._driver import _preactivations
 from sknc._modules import build_cnn
+from sknc._trace import layer_fans, layer_input, trace_layers
 
 
 def lenet5():

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
+
+from sknc._activations import apply_
 
 
 @dataclass
@@ -112,21 +113,6 @@ class ResponseStats:
         return (self.m2 + n_c * self.means**2).sum(dim=0) / self.counts.sum()
 
 
-def _activate_(A, activation):
-    """Apply ``activation`` to ``A``, in place when it is a known one."""
-    if activation is None:
-        return A
-    if activation is torch.relu or type(activation) is nn.ReLU:
-        return A.relu_()
-    if activation is torch.tanh or type(activation) is nn.Tanh:
-        return A.tanh_()
-    if activation is torch.sigmoid or type(activation) is nn.Sigmoid:
-        return A.sigmoid_()
-    if type(activation) is nn.LeakyReLU:
-        return nn.functional.leaky_relu_(A, activation.negative_slope)
-    return activation(A)
-
-
 def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
     """Return ``A = phi(H W^T + b0)`` of shape (n_rows, n_candidates).
 
@@ -149,7 +135,7 @@ def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
     A = torch.matmul(H, W.T, out=out) if out is not None else H @ W.T
     if bias:
         A += bias
-    return _activate_(A, activation)
+    return apply_(A, activation)
 
 
 SPATIAL_STATISTICS = ("mean", "positions")

@@ -1,23 +1,18 @@
-"""Walk a torch module layer after layer and run the campaign on each layer.
+"""Run the campaign on a torch module, layer after layer.
 
-Pure torch: no skorch, no estimator state. The layers of a module are found
-by running it once with forward hooks on every leaf module, so any module
-whose ``nn.Linear`` and ``nn.Conv2d`` layers are applied in order works, not
-only ``nn.Sequential``; pooling, flatten, normalization and other modules
-in between are just part of the forward pass. The activation ``phi`` of a
-layer is the elementwise activation module that consumes its output (dropout
-and identity modules in between are skipped); a layer followed by anything
-else (a batch norm, a pooling, a functional activation the hooks cannot
-see) is treated as linear.
+Pure torch: no skorch, no estimator state. The layers and their activations
+come from the tracer, :mod:`sknc._trace`; the scoring and selection from the
+pure math, :mod:`sknc._campaign`. This module streams each layer's input
+chunk by chunk, turns the candidates' responses into class statistics,
+and writes the chosen neurons.
 
-Each layer's input is streamed chunk by chunk. For a *chain* (a module whose
-forward applies its leaf modules one after the other, like an
-``nn.Sequential`` of Linear, activation, dropout and flatten modules) the
-input of each layer is computed once from the stored input of the layer
-before, by calling the same leaf modules; any other module is re-run from
-``X`` up to the layer for every chunk (a pre-hook stops the forward). Both
-paths feed the same rows in the same chunks, so they select the same
-neurons.
+For a *chain* (a module whose forward applies its leaf modules one after
+the other, like an ``nn.Sequential`` of Linear, activation, dropout and
+flatten modules) the input of each layer is computed once from the stored
+input of the layer before, by calling the same leaf modules; any other
+module is re-run from ``X`` up to the layer for every chunk (a pre-hook
+stops the forward). Both paths feed the same rows in the same chunks, so
+they select the same neurons.
 
 A convolutional layer's candidates are filters, drawn flat with the real
 fan-in ``in_channels * kh * kw`` and applied with the layer's own stride,
@@ -27,17 +22,15 @@ mean, or every position a row), and from there scoring and selection are
 those of a Linear layer.
 """
 
-import dataclasses
 import math
 import time
 
 import numpy as np
 import torch
-from torch import nn
 
+from sknc._activations import apply_
 from sknc._campaign import (
     ResponseStats,
-    _activate_,
     assign_groups,
     base_scale,
     campaign_scores,
@@ -46,112 +39,12 @@ from sknc._campaign import (
     n_candidates,
     select_neurons,
 )
+from sknc._trace import _position, layer_fans, layer_input, trace_chain
 
-ELEMENTWISE_ACTIVATIONS = (
-    nn.ReLU,
-    nn.ReLU6,
-    nn.LeakyReLU,
-    nn.ELU,
-    nn.CELU,
-    nn.SELU,
-    nn.GELU,
-    nn.SiLU,
-    nn.Mish,
-    nn.Tanh,
-    nn.Sigmoid,
-    nn.Hardtanh,
-    nn.Hardsigmoid,
-    nn.Hardswish,
-    nn.Softplus,
-    nn.Softsign,
-    nn.LogSigmoid,
-    nn.Tanhshrink,
-)
-# Identities in eval mode, where the campaign runs the module.
-PASS_THROUGH = (
-    nn.Identity,
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.Dropout3d,
-    nn.AlphaDropout,
-    nn.FeatureAlphaDropout,
-)
-WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
 # The chain path may always store this many bytes of layer inputs (conv
 # layers' inputs are often larger than X: LeNet-5's second conv layer reads
 # 1 176 numbers per 784-pixel image).
 CHAIN_CACHE_FLOOR = 64 * 2**20
-
-
-@dataclasses.dataclass
-class LayerSpec:
-    """A layer to initialize, in forward order, and the activation after it.
-
-    ``input_shape`` and ``output_shape`` are those of the layer's call when
-    traced on ``traced_rows`` rows.
-    """
-
-    name: str
-    layer: nn.Module
-    activation: nn.Module | None
-    input_shape: tuple = ()
-    output_shape: tuple = ()
-    traced_rows: int | None = None
-
-    @property
-    def is_conv(self):
-        return isinstance(self.layer, nn.Conv2d)
-
-    @property
-    def positions(self):
-        """Output positions per row: those of a feature map, 1 for a Linear."""
-        return math.prod(self.output_shape[2:]) if self.is_conv else 1
-
-    @property
-    def activation_name(self):
-        if self.activation is None:
-            return "identity"
-        return type(self.activation).__name__
-
-
-class _StopForward(Exception):
-    def __init__(self, value):
-        self.value = value
-
-
-def _leaf_calls(module, x):
-    """Run ``module(x)`` once; return ``(leaf, args, kwargs, output)`` per call.
-
-    Calls are recorded in order by forward hooks on every leaf module.
-    """
-    calls = []
-
-    def hook(mod, args, kwargs, output):
-        calls.append((mod, args, kwargs, output))
-
-    leaves = [m for m in module.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
-    try:
-        with torch.no_grad():
-            module(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return calls
-
-
-def layer_fans(layer):
-    """Return ``(k, fan_in, fan_out)`` of a Linear or Conv2d layer.
-
-    ``k`` is the number of neurons (output features or channels); the fans
-    are torch's: a filter's ``fan_in`` is ``in_channels / groups * kh * kw``
-    and ``fan_out`` is ``out_channels * kh * kw``.
-    """
-    k = layer.weight.shape[0]
-    fan_in = layer.weight[0].numel()
-    fan_out = k * layer.weight[0, 0].numel()
-    return k, fan_in, fan_out
 
 
 def check_campaign_layer(spec):
@@ -183,125 +76,6 @@ def check_campaign_layer(spec):
             "input with the label of a row of X, so the module must keep the "
             "batch axis (no reshaping of rows into the batch)"
         )
-
-
-def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
-    """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    x : torch.Tensor
-        A small batch the module accepts.
-    layer_types : tuple of type, default=(nn.Linear, nn.Conv2d)
-
-    Returns
-    -------
-    specs : list of LayerSpec
-    """
-    names = {m: n for n, m in module.named_modules()}
-    calls = [
-        (mod, args[0] if args else None, out)
-        for mod, args, _, out in _leaf_calls(module, x)
-    ]
-
-    specs, seen = [], set()
-    for i, (mod, layer_in, out) in enumerate(calls):
-        if not isinstance(mod, layer_types):
-            continue
-        if mod in seen:
-            raise ValueError(
-                f"layer {names[mod]!r} is applied more than once in forward; "
-                "shared layers cannot be initialized layer after layer"
-            )
-        seen.add(mod)
-        activation, current = None, out
-        for nxt, inp, nxt_out in calls[i + 1 :]:
-            if inp is not current:
-                break
-            if isinstance(nxt, PASS_THROUGH):
-                current = nxt_out
-                continue
-            if isinstance(nxt, ELEMENTWISE_ACTIVATIONS):
-                activation = nxt
-            break
-        specs.append(
-            LayerSpec(
-                names[mod],
-                mod,
-                activation,
-                input_shape=_shape(layer_in),
-                output_shape=_shape(out),
-                traced_rows=len(x) if isinstance(x, torch.Tensor) else None,
-            )
-        )
-    return specs
-
-
-def _shape(value):
-    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
-
-
-def layer_input(module, layer, x):
-    """Run ``module`` on ``x`` up to ``layer`` and return the layer's input."""
-
-    def stop(mod, args):
-        raise _StopForward(args[0])
-
-    handle = layer.register_forward_pre_hook(stop)
-    try:
-        with torch.no_grad():
-            module(x)
-    except _StopForward as s:
-        return s.value
-    finally:
-        handle.remove()
-    raise ValueError("the layer was not called during forward")
-
-
-def trace_chain(module, x, layers):
-    """Return the leaf modules ``module`` applies as a chain, or None.
-
-    ``module`` is a chain up to the last of ``layers`` if, in its forward on
-    ``x``, every leaf module up to that layer is called once with one
-    positional argument: ``x`` itself for the first leaf, the previous
-    leaf's output for the others. The input of a layer is then the output
-    of the leaves before it, applied in order.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    x : torch.Tensor
-        A small batch the module accepts.
-    layers : sequence of torch.nn.Module
-        The layers to initialize, in forward order.
-
-    Returns
-    -------
-    leaves : list of torch.nn.Module or None
-        The leaves called before the last of ``layers``, in order.
-    """
-    calls = _leaf_calls(module, x)
-    chain, previous = [], x
-    for mod, args, kwargs, output in calls:
-        if kwargs or len(args) != 1 or args[0] is not previous:
-            return None
-        if any(mod is leaf for leaf in chain):
-            return None
-        if mod is layers[-1]:
-            break
-        chain.append(mod)
-        previous = output
-    else:
-        return None
-    positions = [_position(chain, layer) for layer in layers[:-1]]
-    if None in positions or positions != sorted(positions):
-        return None
-    return chain
-
-
-def _position(chain, layer):
-    return next((p for p, leaf in enumerate(chain) if leaf is layer), None)
 
 
 def _chunks(n, size):
@@ -432,7 +206,7 @@ def _responses(spec, H, W, *, bias, spatial, out=None):
     Z = _preactivations(spec, H, W)
     if bias:
         Z += bias
-    return feature_map_rows(_activate_(Z, spec.activation), spatial)
+    return feature_map_rows(apply_(Z, spec.activation), spatial)
 
 
 def _image_chunks(spec, H, sl, chunk_size, n_positions):

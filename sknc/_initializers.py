@@ -30,13 +30,8 @@ from sknc._distributions import (
     orthogonal,
     xavier_normal,
 )
-from sknc._driver import (
-    WEIGHT_LAYERS,
-    layer_fans,
-    layer_input,
-    run_campaign,
-    trace_layers,
-)
+from sknc._driver import run_campaign
+from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace_layers
 from sknc._validation import draw_seed, encode_labels, writable
 
 

@@ -7,15 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "logistic": nn.Sigmoid,
-    "identity": nn.Identity,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-}
+from sknc._activations import ACTIVATIONS
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):
@@ -59,7 +51,7 @@ class MLP(nn.Module):
 
     def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu"):
         super().__init__()
-        act = ACTIVATIONS[activation]
+        act = ACTIVATIONS[activation].module
         layers = []
         width = n_features
         for size in hidden_layer_sizes:
@@ -227,7 +219,7 @@ class CNN(nn.Module):
         shapes, paddings = cnn_shapes(
             input_shape, conv_channels, kernel_size, conv_padding
         )
-        act = ACTIVATIONS[activation]
+        act = ACTIVATIONS[activation].module
         layers = []
         for (c_in, _, _), (c_out, _, _), pad in zip(shapes, shapes[1:], paddings):
             layers += [

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +55,28 @@ def pyplot():
 
     yield plt
     plt.close("all")
+
+
+class _Custom(nn.Module):
+    """Not a Sequential: layers held as attributes, registered in another
+    order than forward calls them, one functional activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc_out = nn.Linear(6, 2)  # registered first, applied last
+        self.fc1 = nn.Linear(4, 5)
+        self.act = nn.Tanh()
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(5, 6)
+
+    def forward(self, x):
+        h = self.drop(self.act(self.fc1(x)))
+        h = torch.relu(self.fc2(h))  # functional: invisible to hooks
+        return self.fc_out(h)
+
+
+@pytest.fixture
+def custom_module():
+    """A 4-5-6-2 module whose registration order differs from its call order."""
+    torch.manual_seed(0)
+    return _Custom()

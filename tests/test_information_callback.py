@@ -125,16 +125,71 @@ def test_information_plane_refit_resets_records():
 
 def test_find_layers_picks_activations_and_optionally_the_output():
     """Check the default layers, include_output, named layers and linear nets."""
-    module = _module()
-    assert [n for n, _ in find_layers(module)] == ["1", "4"]
-    assert [n for n, _ in find_layers(module, include_output=True)] == ["1", "4", "5"]
-    assert [n for n, _ in find_layers(module, layers=["3"])] == ["3"]
-    linear = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
-    assert [n for n, _ in find_layers(linear)] == ["0"]
+    module, x = _module(), torch.zeros(2, 4)
+    assert [n for n, _, _ in find_layers(module, x)] == ["1", "4"]
+    found = find_layers(module, x, include_output=True)
+    assert [n for n, _, _ in found] == ["1", "4", "5"]
+    assert [n for n, _, _ in find_layers(module, x, layers=["3"])] == ["3"]
+    linear = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    assert [n for n, _, _ in find_layers(linear, x)] == ["0"]
     with pytest.raises(ValueError, match=r"layers \['9'\] are not submodules"):
-        find_layers(module, layers=["9"])
-    with pytest.raises(ValueError, match="has no nn.Linear layer"):
-        find_layers(nn.Sequential(nn.Tanh()))
+        find_layers(module, x, layers=["9"])
+    with pytest.raises(ValueError, match="calls no nn.Linear or nn.Conv2d"):
+        find_layers(nn.Sequential(nn.Tanh()), x)
+
+
+def test_information_plane_measures_layers_in_call_order(custom_module):
+    """Check that on a module whose registration order differs from its call
+    order the callback records the hidden layers in call order: the first
+    is the tanh after fc1, the second fc2 (its ReLU is a function), never
+    the output logits."""
+    X, y = _data()
+    cb = InformationPlane(epochs=[0], estimator="kmeans")
+    net = _net(custom_module, cb, max_epochs=1).fit(X, y)
+    assert [(r["layer"], r["n_units"]) for r in cb.records_] == [
+        ("act", 5),
+        ("fc2", 6),
+    ]
+    (_, first), (_, second) = cb.activations(net, X)
+    with torch.no_grad():
+        x = torch.from_numpy(X)
+        expected = custom_module.fc2(custom_module.act(custom_module.fc1(x)))
+    np.testing.assert_allclose(second, expected.numpy(), rtol=1e-6)
+    assert np.abs(first).max() < 1  # tanh outputs
+
+
+def test_information_plane_conv_layers_and_shared_activation():
+    """Check that conv layers are measured and that one ReLU module shared
+    by two layers gives two layers, each with its own outputs."""
+
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+            self.act = nn.ReLU()
+            self.fc = nn.Linear(2 * 2 * 2, 5)
+            self.out = nn.Linear(5, 2)
+
+        def forward(self, x):
+            h = self.act(self.conv(x.reshape(-1, 1, 2, 2))).flatten(1)
+            return self.out(self.act(self.fc(h)))
+
+    X, y = _data()
+    torch.manual_seed(0)
+    module = Shared()
+    cb = InformationPlane(epochs=[0], estimator="kmeans")
+    net = _net(module, cb, max_epochs=1).fit(X, y)
+    assert [(r["layer"], r["n_units"]) for r in cb.records_] == [
+        ("act", 8),
+        ("act", 5),
+    ]
+    layers = cb.activations(net, X)
+    with torch.no_grad():
+        x = torch.from_numpy(X)
+        conv = torch.relu(module.conv(x.reshape(-1, 1, 2, 2))).flatten(1)
+        fc = torch.relu(module.fc(conv))
+    np.testing.assert_allclose(layers[0][1], conv.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(layers[1][1], fc.numpy(), rtol=1e-6)
 
 
 def test_information_plane_named_layers_and_output():

@@ -30,11 +30,26 @@ def test_fixed_point_relu_cases():
     assert fixed_point_q(3.0, 0.0, "relu") == np.inf
 
 
-def test_fixed_point_linear_matches_geometric_series():
+def test_fixed_point_identity_matches_geometric_series():
     """Check that linear layers have q* = sigma_b2 / (1 - sigma_w2), chi_1 = s_w2."""
-    assert fixed_point_q(0.5, 0.2, "linear") == pytest.approx(0.4, abs=1e-12)
-    assert fixed_point_q(1.2, 0.2, "linear") == np.inf
-    assert chi1(0.5, 0.2, "linear") == pytest.approx(0.5, abs=1e-12)
+    assert fixed_point_q(0.5, 0.2, "identity") == pytest.approx(0.4, abs=1e-12)
+    assert fixed_point_q(1.2, 0.2, "identity") == np.inf
+    assert chi1(0.5, 0.2, "identity") == pytest.approx(0.5, abs=1e-12)
+
+
+def test_leaky_relu_and_logistic_closed_forms():
+    """Check the registry's other activations against closed forms: leaky
+    ReLU is homogeneous, E[phi(z)^2] = (1 + a^2) / 2, so its edge of chaos is
+    sigma_w2 = 2 / (1 + a^2); the logistic function at q = 0 has
+    phi(0)^2 = 1/4 and phi'(0)^2 = 1/16."""
+    a = torch.nn.LeakyReLU().negative_slope
+    edge = 2.0 / (1.0 + a * a)
+    assert chi1(edge, 0.0, "leaky_relu") == pytest.approx(1.0, abs=1e-12)
+    assert length_map(3.0, 1.0, 0.0, "leaky_relu") == pytest.approx(
+        3.0 * (1 + a * a) / 2, abs=1e-12
+    )
+    assert length_map(0.0, 2.0, 0.1, "logistic") == pytest.approx(0.6, abs=1e-12)
+    assert chi1(2.0, 0.0, "logistic", q=0.0) == pytest.approx(2 / 16, abs=1e-12)
 
 
 @pytest.mark.parametrize("sigma_w2", [0.3, 0.8, 1.0])

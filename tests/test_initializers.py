@@ -180,7 +180,7 @@ def test_campaign_report_contents(digits):
     nc = NeuronCampaign(candidate_ratio=4, max_candidates=100, random_state=0)
     nc.initialize(_mlp(), X, y)
     assert [r["n_candidates"] for r in nc.report_] == [100, 64, 40]
-    assert [r["activation"] for r in nc.report_] == ["ReLU", "ReLU", "identity"]
+    assert [r["activation"] for r in nc.report_] == ["relu", "relu", "identity"]
     for r in nc.report_:
         assert len(np.unique(r["chosen"])) == r["fan_out"]
         assert r["scores"].shape == (r["n_candidates"],)
@@ -738,7 +738,7 @@ def test_dropout2d_between_conv_and_activation_is_skipped():
     X, y = load_digits(return_X_y=True)
     nc = NeuronCampaign(random_state=0)
     nc.initialize(net, (X / 16).reshape(-1, 1, 8, 8), y)
-    assert [r["activation"] for r in nc.report_] == ["ReLU", "identity"]
+    assert [r["activation"] for r in nc.report_] == ["relu", "identity"]
 
 
 @pytest.mark.parametrize("init", [HeInit(), NeuronCampaign()])

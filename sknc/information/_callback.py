@@ -5,11 +5,11 @@ from numbers import Integral
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from torch import nn
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
 
+from sknc._trace import hidden_layers
 from sknc.information._mutual_information import get_estimator
-
-_ACTIVATION_MODULE = "torch.nn.modules.activation"
 
 
 def log_spaced_epochs(max_epochs, n_points):
@@ -20,14 +20,30 @@ def log_spaced_epochs(max_epochs, n_points):
     return [0, *sorted({int(e) for e in np.rint(grid)})]
 
 
-def find_layers(module, layers=None, include_output=False):
-    """Return ``[(name, submodule), ...]`` whose outputs are the hidden layers.
+def find_layers(module, x, layers=None, include_output=False):
+    """Return ``[(name, submodule, call), ...]`` whose outputs are the layers.
 
-    By default, for every ``nn.Linear`` except the last, the first activation
-    module (from :mod:`torch.nn.modules.activation`) registered after it and
-    before the next ``nn.Linear``; the ``nn.Linear`` itself if there is none.
-    ``include_output`` adds the last layer. ``layers`` names submodules
-    explicitly (as in ``module.named_modules()``).
+    By default the hidden layers, in the order the forward pass calls them
+    (the tracer of :mod:`sknc._trace`, shared with the campaign): for every
+    ``nn.Linear`` or ``nn.Conv2d`` layer except the last, the activation
+    module that consumes its output, or the layer itself if there is none
+    the hooks can see (a functional activation). ``call`` says which call
+    of the submodule in one forward pass it is (a module such as one
+    ``nn.ReLU`` may serve several layers). ``include_output`` adds the last
+    layer. ``layers`` names submodules explicitly (as in
+    ``module.named_modules()``; their first call).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts (for the trace).
+    layers : list of str, default=None
+    include_output : bool, default=False
+
+    Returns
+    -------
+    layers : list of (str, torch.nn.Module, int)
     """
     named = dict(module.named_modules())
     if layers is not None:
@@ -37,24 +53,14 @@ def find_layers(module, layers=None, include_output=False):
                 f"layers {unknown} are not submodules of {type(module).__name__}; "
                 f"available names are {[n for n in named if n]}"
             )
-        return [(name, named[name]) for name in layers]
-    leaves = [(name, m) for name, m in module.named_modules() if not list(m.children())]
-    linear_pos = [i for i, (_, m) in enumerate(leaves) if isinstance(m, nn.Linear)]
-    if not linear_pos:
+        return [(name, named[name], 0) for name in layers]
+    if not isinstance(x, torch.Tensor):
         raise ValueError(
-            f"module {type(module).__name__} has no nn.Linear layer; pass the "
+            f"the hidden layers of {type(module).__name__} are found by tracing a "
+            f"tensor input, but the net feeds it {type(x).__name__}; pass the "
             "names of the modules to watch as layers=[...]"
         )
-    found = []
-    bounds = [*linear_pos[1:], len(leaves)]
-    for start, stop in zip(linear_pos, bounds):
-        target = leaves[start]
-        for name, m in leaves[start + 1 : stop]:
-            if type(m).__module__ == _ACTIVATION_MODULE:
-                target = (name, m)
-                break
-        found.append(target)
-    return found if include_output else found[:-1]
+    return hidden_layers(module, x, include_output=include_output)
 
 
 def records_from_history(history, key="info_plane"):
@@ -150,8 +156,11 @@ default="bin"
 
     layers : list of str, default=None
         Names of the submodules (``net.module_.named_modules()``) whose
-        outputs are the layers. If None, the activation module following each
-        ``nn.Linear`` except the output layer (see ``include_output``).
+        outputs are the layers. If None, the hidden layers in the order the
+        forward pass calls them: the activation module that follows each
+        ``nn.Linear`` or ``nn.Conv2d`` layer except the output layer (see
+        ``include_output``), or the layer itself where the activation is a
+        function the hooks cannot see.
 
     include_output : bool, default=False
         With ``layers=None``, also measure the output layer.
@@ -288,34 +297,54 @@ default="bin"
             (flattened after the first axis).
         """
         module = net.module_
-        targets = find_layers(module, self.layers, self.include_output)
-        outputs = [[] for _ in targets]
-
-        def make_hook(store):
-            def hook(mod, inputs, output):
-                store.append(output.detach().cpu())
-
-            return hook
-
         modes = [(m, m.training) for m in module.modules()]
-        handles = [
-            m.register_forward_hook(make_hook(store))
-            for (_, m), store in zip(targets, outputs)
-        ]
+        module.eval()
         try:
             with torch.no_grad():
-                for _ in net.forward_iter(X, training=False):
-                    pass
+                outputs = self._forward(net, module, X)
+        finally:
+            for m, flag in modes:
+                m.training = flag
+        return [(name, T.reshape(T.shape[0], -1).numpy()) for name, T in outputs]
+
+    def _forward(self, net, module, X):
+        """Run ``net`` on ``X``; collect the layers' outputs by call."""
+        iterator = net.get_iterator(net.get_dataset(X), training=False)
+        targets = None
+        wanted, stores, calls, handles = {}, [], {}, []
+
+        def new_forward(mod, args):
+            calls.clear()
+
+        def record(mod, args, output):
+            k = calls.get(mod, 0)
+            calls[mod] = k + 1
+            slot = wanted.get((mod, k))
+            if slot is not None:
+                stores[slot].append(output.detach().cpu())
+
+        try:
+            for batch in iterator:
+                Xi = to_tensor(unpack_data(batch)[0], device=net.device)
+                if targets is None:
+                    targets = find_layers(
+                        module, Xi[:2], self.layers, self.include_output
+                    )
+                    for slot, (_, mod, k) in enumerate(targets):
+                        wanted[(mod, k)] = slot
+                        stores.append([])
+                    handles.append(module.register_forward_pre_hook(new_forward))
+                    handles += [
+                        mod.register_forward_hook(record)
+                        for mod in {mod for _, mod, _ in targets}
+                    ]
+                net.infer(Xi)
         finally:
             for handle in handles:
                 handle.remove()
-            for m, flag in modes:
-                m.training = flag
-        result = []
-        for (name, _), store in zip(targets, outputs):
-            T = torch.cat(store)
-            result.append((name, T.reshape(T.shape[0], -1).numpy()))
-        return result
+        return [
+            (name, torch.cat(store)) for (name, _, _), store in zip(targets, stores)
+        ]
 
     def _measure(self, net, epoch):
         X, y = self.data_

@@ -4,7 +4,6 @@ Pure functions of the weight and bias variances. The expectations over
 ``z ~ N(0, 1)`` use Gauss-Hermite quadrature (probabilists' polynomials).
 """
 
-from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Integral, Real
 
@@ -15,6 +14,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
+from sknc._activations import ACTIVATIONS as REGISTRY
 from sknc.information._kde import KDEEstimator
 
 # An even number of nodes puts none at z = 0, where ReLU' is undefined, and
@@ -22,27 +22,12 @@ from sknc.information._kde import KDEEstimator
 _N_QUAD = 100
 
 
-@dataclass(frozen=True)
-class _Activation:
-    phi: object
-    dphi: object
-    # phi(a z) = a phi(z) for a > 0: the length map is affine, chi_1 is
-    # independent of q.
-    homogeneous: bool
-    # sup phi^2 (None if unbounded): bounds the length map for root finding.
-    sup_sq: float | None
-
-
-def _tanh_prime(x):
-    return 1.0 - np.tanh(x) ** 2
-
-
+# Activations of the registry whose fixed point can be bracketed: positively
+# homogeneous (the length map is affine in q) or bounded.
 ACTIVATIONS = {
-    "relu": _Activation(
-        lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float), True, None
-    ),
-    "tanh": _Activation(np.tanh, _tanh_prime, False, 1.0),
-    "linear": _Activation(lambda x: x, np.ones_like, True, None),
+    name: act
+    for name, act in REGISTRY.items()
+    if act.homogeneous or act.sup_sq is not None
 }
 
 
@@ -91,7 +76,7 @@ def length_map(q, sigma_w2, sigma_b2=0.0, activation="tanh"):
     sigma_b2 : float, default=0.0
         Bias variance, non-negative.
 
-    activation : {"tanh", "relu", "linear"}, default="tanh"
+    activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}, default="tanh"
         The nonlinearity ``phi``.
 
     Returns
@@ -128,7 +113,7 @@ def fixed_point_q(sigma_w2, sigma_b2=0.0, activation="tanh", *, q0=1.0):
     sigma_b2 : float, default=0.0
         Bias variance, non-negative.
 
-    activation : {"tanh", "relu", "linear"}, default="tanh"
+    activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}, default="tanh"
         The nonlinearity ``phi``.
 
     q0 : float, default=1.0
@@ -207,7 +192,7 @@ def chi1(sigma_w2, sigma_b2=0.0, activation="tanh", q=None):
     sigma_b2 : float, default=0.0
         Bias variance, non-negative.
 
-    activation : {"tanh", "relu", "linear"}, default="tanh"
+    activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}, default="tanh"
         The nonlinearity ``phi``.
 
     q : float, default=None
@@ -235,9 +220,6 @@ def chi1(sigma_w2, sigma_b2=0.0, activation="tanh", q=None):
     elif q is None:
         q = fixed_point_q(sigma_w2, sigma_b2, activation)
     return float(sigma_w2 * _gauss_expectation(lambda x: act.dphi(x) ** 2, q))
-
-
-_TORCH_PHI = {"relu": torch.relu, "tanh": torch.tanh, "linear": lambda h: h}
 
 
 @validate_params(
@@ -288,7 +270,7 @@ def mean_field_sweep(
     sigma_b2 : float
         Bias variance, non-negative.
 
-    activation : {"tanh", "relu", "linear"}
+    activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}
         The nonlinearity of the hidden layers.
 
     X : array-like of shape (n_samples, n_features)
@@ -347,7 +329,7 @@ def mean_field_sweep(
         max_samples=max_samples,
         random_state=int(rng.randint(0, 2**31 - 1)),
     )
-    phi = _TORCH_PHI[activation]
+    phi = ACTIVATIONS[activation].module()
     n_values = sigma_w2_values.size
     q_layers = np.empty((n_values, depth))
     mi_xt = np.empty((n_values, depth))

@@ -1,0 +1,267 @@
+"""Find the weight layers of a torch module in the order forward calls them.
+
+Pure torch: no skorch, no estimator. The one tracer of sknc, used by the
+campaign's driver, the baseline initializers, LSUV and the
+``InformationPlane`` callback. The layers of a module are found by running
+it once with forward hooks on every leaf module, so any module whose
+``nn.Linear`` and ``nn.Conv2d`` layers are applied in order works, not only
+``nn.Sequential``, whatever the order in which its submodules were
+registered; pooling, flatten, normalization and other modules in between
+are just part of the forward pass. The activation ``phi`` of a layer is the
+elementwise activation module that consumes its output (dropout and
+identity modules in between are skipped); a layer followed by anything else
+(a batch norm, a pooling, a functional activation the hooks cannot see) is
+treated as linear.
+"""
+
+import dataclasses
+import math
+
+import torch
+from torch import nn
+
+from sknc._activations import ELEMENTWISE, activation_name
+
+# Identities in eval mode, where the campaign runs the module.
+PASS_THROUGH = (
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+)
+
+WEIGHT_LAYERS = (nn.Linear, nn.Conv2d)
+
+
+@dataclasses.dataclass
+class LayerSpec:
+    """A layer to initialize, in forward order, and the activation after it.
+
+    ``input_shape`` and ``output_shape`` are those of the layer's call when
+    traced on ``traced_rows`` rows.
+    """
+
+    name: str
+    layer: nn.Module
+    activation: nn.Module | None
+    input_shape: tuple = ()
+    output_shape: tuple = ()
+    traced_rows: int | None = None
+
+    @property
+    def is_conv(self):
+        return isinstance(self.layer, nn.Conv2d)
+
+    @property
+    def positions(self):
+        """Output positions per row: those of a feature map, 1 for a Linear."""
+        return math.prod(self.output_shape[2:]) if self.is_conv else 1
+
+    @property
+    def activation_name(self):
+        """sklearn's name of the activation (``"identity"`` for none)."""
+        return activation_name(self.activation)
+
+
+class _StopForward(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+def _leaf_calls(module, x):
+    """Run ``module(x)`` once; return ``(leaf, args, kwargs, output)`` per call.
+
+    Calls are recorded in order by forward hooks on every leaf module.
+    """
+    calls = []
+
+    def hook(mod, args, kwargs, output):
+        calls.append((mod, args, kwargs, output))
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
+    try:
+        with torch.no_grad():
+            module(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return calls
+
+
+def layer_fans(layer):
+    """Return ``(k, fan_in, fan_out)`` of a Linear or Conv2d layer.
+
+    ``k`` is the number of neurons (output features or channels); the fans
+    are torch's: a filter's ``fan_in`` is ``in_channels / groups * kh * kw``
+    and ``fan_out`` is ``out_channels * kh * kw``.
+    """
+    k = layer.weight.shape[0]
+    fan_in = layer.weight[0].numel()
+    fan_out = k * layer.weight[0, 0].numel()
+    return k, fan_in, fan_out
+
+
+def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
+    """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts.
+    layer_types : tuple of type, default=(nn.Linear, nn.Conv2d)
+
+    Returns
+    -------
+    specs : list of LayerSpec
+    """
+    names = {m: n for n, m in module.named_modules()}
+    calls = [
+        (mod, args[0] if args else None, out)
+        for mod, args, _, out in _leaf_calls(module, x)
+    ]
+
+    specs, seen = [], set()
+    for i, (mod, layer_in, out) in enumerate(calls):
+        if not isinstance(mod, layer_types):
+            continue
+        if mod in seen:
+            raise ValueError(
+                f"layer {names[mod]!r} is applied more than once in forward; "
+                "shared layers cannot be initialized layer after layer"
+            )
+        seen.add(mod)
+        activation, current = None, out
+        for nxt, inp, nxt_out in calls[i + 1 :]:
+            if inp is not current:
+                break
+            if isinstance(nxt, PASS_THROUGH):
+                current = nxt_out
+                continue
+            if isinstance(nxt, ELEMENTWISE):
+                activation = nxt
+            break
+        specs.append(
+            LayerSpec(
+                names[mod],
+                mod,
+                activation,
+                input_shape=_shape(layer_in),
+                output_shape=_shape(out),
+                traced_rows=len(x) if isinstance(x, torch.Tensor) else None,
+            )
+        )
+    return specs
+
+
+def _shape(value):
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+
+
+def layer_input(module, layer, x):
+    """Run ``module`` on ``x`` up to ``layer`` and return the layer's input."""
+
+    def stop(mod, args):
+        raise _StopForward(args[0])
+
+    handle = layer.register_forward_pre_hook(stop)
+    try:
+        with torch.no_grad():
+            module(x)
+    except _StopForward as s:
+        return s.value
+    finally:
+        handle.remove()
+    raise ValueError("the layer was not called during forward")
+
+
+def trace_chain(module, x, layers):
+    """Return the leaf modules ``module`` applies as a chain, or None.
+
+    ``module`` is a chain up to the last of ``layers`` if, in its forward on
+    ``x``, every leaf module up to that layer is called once with one
+    positional argument: ``x`` itself for the first leaf, the previous
+    leaf's output for the others. The input of a layer is then the output
+    of the leaves before it, applied in order.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts.
+    layers : sequence of torch.nn.Module
+        The layers to initialize, in forward order.
+
+    Returns
+    -------
+    leaves : list of torch.nn.Module or None
+        The leaves called before the last of ``layers``, in order.
+    """
+    calls = _leaf_calls(module, x)
+    chain, previous = [], x
+    for mod, args, kwargs, output in calls:
+        if kwargs or len(args) != 1 or args[0] is not previous:
+            return None
+        if any(mod is leaf for leaf in chain):
+            return None
+        if mod is layers[-1]:
+            break
+        chain.append(mod)
+        previous = output
+    else:
+        return None
+    positions = [_position(chain, layer) for layer in layers[:-1]]
+    if None in positions or positions != sorted(positions):
+        return None
+    return chain
+
+
+def _position(chain, layer):
+    return next((p for p, leaf in enumerate(chain) if leaf is layer), None)
+
+
+def hidden_layers(module, x, include_output=False):
+    """Where the hidden layers' outputs come from, in forward order.
+
+    For every Linear or Conv2d layer but the last (all of them with
+    ``include_output``): its activation module if the tracer found one,
+    else the layer itself. A module may be called more than once in a
+    forward pass (one ``nn.ReLU`` shared by two layers), so each entry
+    names the call too.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts.
+    include_output : bool, default=False
+
+    Returns
+    -------
+    layers : list of (str, torch.nn.Module, int)
+        The name of the module whose output is the layer, the module, and
+        which of its calls in one forward pass (0 for the first).
+    """
+    names = {m: n for n, m in module.named_modules()}
+    specs = trace_layers(module, x)
+    if not specs:
+        raise ValueError(
+            f"module {type(module).__name__} calls no nn.Linear or nn.Conv2d layer "
+            "in forward"
+        )
+    if not include_output:
+        specs = specs[:-1]
+    calls = [mod for mod, _, _, _ in _leaf_calls(module, x)]
+    found = []
+    for spec in specs:
+        target = spec.layer if spec.activation is None else spec.activation
+        # The call of ``target`` that follows the layer's own call.
+        start = next(i for i, mod in enumerate(calls) if mod is spec.layer)
+        position = next(i for i in range(start, len(calls)) if calls[i] is target)
+        index = sum(1 for mod in calls[:position] if mod is target)
+        found.append((names[target], target, index))
+    return found
