@@ -10,11 +10,11 @@ chosen on the labels.
 
 We compare, for several numbers of features,
 
-- **campaign features**: the default campaign, ten He-normal candidates per
-  feature, and with one hidden layer ``alpha="linear"`` means ``alpha=0``:
-  the features are elected for separating the classes;
-- **random He features**: the same transformer with ``candidate_ratio=1``,
-  which keeps every candidate, so nothing is selected.
+- **campaign features**: the default campaign (Xavier-normal candidates,
+  both criteria weighted equally) with ten candidates per feature;
+- **random Xavier features**: the same campaign with ``candidate_ratio=1``,
+  which keeps every candidate, so nothing is selected (the same draws as
+  ``initializer="xavier"``).
 
 Each pipeline is ``StandardScaler -> NCInitTransformer -> StandardScaler
 -> LogisticRegression``: the first scaler gives every pixel the same weight
@@ -36,7 +36,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from sknc import NCInitTransformer
+from sknc import NCInitTransformer, NeuronCampaign
 
 torch.set_num_threads(1)
 threadpool_limits(1)  # numpy's BLAS on one thread too
@@ -50,7 +50,7 @@ def make_model(n_features, candidate_ratio):
         StandardScaler(),
         NCInitTransformer(
             hidden_layer_sizes=(n_features,),
-            candidate_ratio=candidate_ratio,
+            initializer=NeuronCampaign(candidate_ratio=candidate_ratio),
             random_state=0,
         ),
         StandardScaler(),
@@ -59,7 +59,7 @@ def make_model(n_features, candidate_ratio):
 
 
 widths = [8, 16, 32, 64, 128]
-variants = {"campaign features": 10, "random He features": 1}
+variants = {"campaign features": 10, "random Xavier features": 1}
 cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
 results = {}
 for label, ratio in variants.items():
@@ -93,13 +93,13 @@ fig.tight_layout()
 # What was elected
 # ----------------
 #
-# The fitted transformer keeps its campaign as ``campaign_``. Its report
+# The fitted transformer keeps its campaign as ``initializer_``. Its report
 # tells, for each feature, the class it was elected for: with
 # ``class_balanced=True`` (the default) the features are shared evenly
 # among the ten digits.
 
 pipe = make_model(32, 10).fit(X, y)
-report = pipe[1].campaign_.report_[0]
+report = pipe[1].initializer_.report_[0]
 print("candidates scored:", report["n_candidates"])
 print("features per class:", np.bincount(report["chosen_classes"], minlength=10))
 print("feature names:", pipe[1].get_feature_names_out()[:3].tolist(), "...")

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from sknc._mlp import _BaseNCClassifier, _with_training_parameters
+from sknc._base import BaseNCClassifier, with_training_parameters
 from sknc._modules import (
     ACTIVATIONS,
     CNN,
@@ -16,8 +16,8 @@ from sknc._modules import (
 )
 
 
-@_with_training_parameters
-class NCCNNClassifier(_BaseNCClassifier):
+@with_training_parameters
+class NCCNNClassifier(BaseNCClassifier):
     """Convolutional image classifier with a pluggable initializer.
 
     The sibling of :class:`~sknc.NCMLPClassifier` for images: the same
@@ -125,7 +125,7 @@ class NCCNNClassifier(_BaseNCClassifier):
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "input_shape": ["array-like", None],
-        **_BaseNCClassifier._parameter_constraints,
+        **BaseNCClassifier._parameter_constraints,
     }
 
     def __init__(

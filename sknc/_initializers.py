@@ -8,13 +8,14 @@ and leaves torch's global random state untouched. On error the module's
 weights are left as they were.
 """
 
+import copy
 import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -639,6 +640,33 @@ INITIALIZERS = {
     "lsuv": LSUVInit,
     "campaign": NeuronCampaign,
 }
+
+
+def resolve_initializer(initializer, seed):
+    """Return the initializer one fit uses: fresh, and seeded.
+
+    The one place where the estimators turn their ``initializer``
+    parameter into an object: a name gives a new initializer seeded with
+    ``seed``; an object with ``get_params`` is cloned (the given one is
+    never fitted) and, if its ``random_state`` is None, seeded with
+    ``seed``; any other object with ``initialize`` is deep-copied.
+
+    Parameters
+    ----------
+    initializer : str or initializer object
+    seed : int
+
+    Returns
+    -------
+    initializer : object
+    """
+    initializer = get_initializer(initializer, random_state=seed)
+    if not hasattr(initializer, "get_params"):
+        return copy.deepcopy(initializer)
+    initializer = clone(initializer)
+    if initializer.get_params().get("random_state", 0) is None:
+        initializer.set_params(random_state=seed)
+    return initializer
 
 
 def get_initializer(initializer, random_state=None):

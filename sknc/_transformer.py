@@ -1,4 +1,4 @@
-"""NCInitTransformer: campaign-selected neurons as features."""
+"""NCInitTransformer: neurons chosen by an initializer, as features."""
 
 from numbers import Integral
 
@@ -10,31 +10,13 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknc._initializers import NeuronCampaign
-from sknc._modules import (
-    ACTIVATIONS,
-    build_mlp,
-    check_hidden_layer_sizes,
-    linear_weights,
-    predict_float64,
-)
+from sknc._activations import ACTIVATIONS
+from sknc._initializers import INITIALIZERS, resolve_initializer
+from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
 from sknc._validation import draw_seed, encode_labels
-
-_CAMPAIGN_PARAMS = (
-    "alpha",
-    "candidate_ratio",
-    "max_candidates",
-    "base_init",
-    "n_samples",
-    "class_balanced",
-    "orthogonal",
-    "rescale",
-    "bias",
-    "batch_size",
-)
 
 
 class NCInitTransformer(
@@ -43,10 +25,12 @@ class NCInitTransformer(
     """Hidden-layer activations of a campaign-initialized MLP, as features.
 
     ``fit(X, y)`` builds a fresh MLP body (hidden layers only) and
-    initializes it with a :class:`~sknc.NeuronCampaign`: no training, only
-    the selection of neurons. ``transform(X)`` returns the activations of
-    the last hidden layer. A cheap, supervised, random-features-like
-    transformer to put before a linear model.
+    initializes it with ``initializer``, by default a
+    :class:`~sknc.NeuronCampaign`: no training, only the selection of
+    neurons. ``transform(X)`` returns the activations of the last hidden
+    layer. A cheap, supervised, random-features-like transformer to put
+    before a linear model; ``initializer="xavier"`` (or ``HeInit()``) gives
+    the plain random features to compare with.
 
     Parameters
     ----------
@@ -55,31 +39,26 @@ class NCInitTransformer(
         features.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "elu", "gelu"}, default="relu"
-    alpha : float, sequence of float or "linear", default="linear"
-        Weight of the input criterion per hidden layer; ``"linear"`` falls
-        from 1.0 at the first to 0.0 at the last hidden layer (0.0 for a
-        single hidden layer: the features are chosen to separate classes).
-    candidate_ratio : float, default=2.0
-    max_candidates : int, default=4096
-    base_init : {"he", "xavier", "orthogonal"} or callable, default="he"
-    n_samples : int or None, default=2000
-    class_balanced : bool, default=True
-    orthogonal : bool, default=True
-    rescale : {None, "norm", "base", "lsuv"}, default=None
-    bias : float, default=0.0
-    batch_size : int, default=2048
-        See :class:`~sknc.NeuronCampaign` for these campaign parameters.
+    initializer : str or initializer object, default="campaign"
+        As for :class:`~sknc.NCMLPClassifier`: a name or an object with an
+        ``initialize(module, X, y)`` method, cloned before use and seeded
+        from ``random_state`` if its own is None. Its parameters are
+        ``initializer__<name>`` for grid searches.
     random_state : int, RandomState instance or None, default=None
+        Seeds the module and the initializer (see ``initializer``).
     device : str, default="cpu"
+        Where the initializer runs; ``transform`` runs in numpy.
 
     Attributes
     ----------
-    campaign_ : NeuronCampaign
-        The fitted campaign, with its per-layer ``report_``.
+    initializer_ : object
+        The fitted clone of ``initializer`` (for the campaign, its
+        per-layer ``report_``).
     module_ : torch.nn.Module
-        The initialized MLP body.
+        The initialized MLP body, on the CPU.
     coefs_ : list of ndarray
-        ``coefs_[i]`` of shape (fan_in, fan_out), as in ``MLPClassifier``.
+        ``coefs_[i]`` of shape (fan_in, fan_out), as in ``MLPClassifier``;
+        read from ``module_``.
     intercepts_ : list of ndarray
     classes_ : ndarray
     n_features_in_ : int
@@ -109,7 +88,7 @@ class NCInitTransformer(
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        **{p: NeuronCampaign._parameter_constraints[p] for p in _CAMPAIGN_PARAMS},
+        "initializer": [StrOptions(set(INITIALIZERS)), HasMethods(["initialize"])],
         "random_state": ["random_state"],
         "device": [str, torch.device],
     }
@@ -119,36 +98,18 @@ class NCInitTransformer(
         hidden_layer_sizes=(256,),
         activation="relu",
         *,
-        alpha="linear",
-        candidate_ratio=2.0,
-        max_candidates=4096,
-        base_init="he",
-        n_samples=2000,
-        class_balanced=True,
-        orthogonal=True,
-        rescale=None,
-        bias=0.0,
-        batch_size=2048,
+        initializer="campaign",
         random_state=None,
         device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.alpha = alpha
-        self.candidate_ratio = candidate_ratio
-        self.max_candidates = max_candidates
-        self.base_init = base_init
-        self.n_samples = n_samples
-        self.class_balanced = class_balanced
-        self.orthogonal = orthogonal
-        self.rescale = rescale
-        self.bias = bias
-        self.batch_size = batch_size
+        self.initializer = initializer
         self.random_state = random_state
         self.device = device
 
     def fit(self, X, y):
-        """Build an MLP body and choose its neurons by campaign on ``X, y``.
+        """Build an MLP body and initialize it on ``X, y``.
 
         Parameters
         ----------
@@ -164,22 +125,30 @@ class NCInitTransformer(
         classes, codes = encode_labels(y, type(self).__name__)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         rng = check_random_state(self.random_state)
-        module_seed, campaign_seed = draw_seed(rng), draw_seed(rng)
+        module_seed, init_seed = draw_seed(rng), draw_seed(rng)
         module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
-        module.to(self.device)
-        campaign = NeuronCampaign(
-            **{p: getattr(self, p) for p in _CAMPAIGN_PARAMS},
-            random_state=campaign_seed,
-        ).initialize(module, X, codes)
-        self.module_ = module
-        self.campaign_ = campaign
+        initializer = resolve_initializer(self.initializer, init_seed)
+        initializer.initialize(module.to(self.device), X, codes)
+        self.module_ = module.cpu()
+        self.initializer_ = initializer
         self.classes_ = classes
-        self.coefs_, self.intercepts_ = linear_weights(module)
         self._n_features_out = sizes[-1]
         return self
 
+    @property
+    def coefs_(self):
+        """Weights of the hidden layers, read from ``module_``."""
+        check_is_fitted(self, "module_")
+        return linear_weights(self.module_)[0]
+
+    @property
+    def intercepts_(self):
+        """Biases of the hidden layers, read from ``module_``."""
+        check_is_fitted(self, "module_")
+        return linear_weights(self.module_)[1]
+
     def transform(self, X):
-        """Return the last hidden layer's activations.
+        """Return the last hidden layer's activations (float64, in numpy).
 
         Parameters
         ----------
@@ -191,7 +160,10 @@ class NCInitTransformer(
         """
         check_is_fitted(self, "module_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return predict_float64(self.module_, X, self.device).numpy()
+        phi = ACTIVATIONS[self.activation].phi
+        for W, b in zip(*linear_weights(self.module_)):
+            X = phi(X @ W.astype(np.float64) + b.astype(np.float64))
+        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

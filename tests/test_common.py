@@ -22,8 +22,11 @@ ESTIMATORS = [
     NCMLPClassifier(hidden_layer_sizes=(16,), initializer=HeInit(), **FAST),
     NCInitTransformer(hidden_layer_sizes=(16,), random_state=0),
     NCInitTransformer(
-        hidden_layer_sizes=(16, 8), alpha=[1.0, 0.5], rescale="lsuv", random_state=0
+        hidden_layer_sizes=(16, 8),
+        initializer=NeuronCampaign(alpha=[1.0, 0.5], rescale="lsuv"),
+        random_state=0,
     ),
+    NCInitTransformer(hidden_layer_sizes=(16,), initializer=HeInit(), random_state=0),
 ]
 
 

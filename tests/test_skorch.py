@@ -26,7 +26,7 @@ def _clf(**kw):
 def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_size):
     """Check that the whole-batch iterator trains exactly as torch's DataLoader
     would with the same seeded generator (same batches, same order)."""
-    import sknc._mlp as mlp
+    import sknc._base as base
 
     X, y = small_digits
     fast = _clf(initializer="he", batch_size=batch_size).fit(X, y)
@@ -36,7 +36,7 @@ def test_array_batches_train_like_dataloader(small_digits, monkeypatch, batch_si
             dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, **kw
         )
 
-    monkeypatch.setattr(mlp, "batches", dataloader)
+    monkeypatch.setattr(base, "batches", dataloader)
     slow = _clf(initializer="he", batch_size=batch_size).fit(X, y)
     for a, b in zip(fast.coefs_, slow.coefs_):
         np.testing.assert_array_equal(a, b)
@@ -73,7 +73,7 @@ def test_epoch_loss_records_what_passthrough_scoring_records(small_digits):
 def test_adam_is_fused_where_torch_has_the_kernel(small_digits, monkeypatch):
     """Check that Adam uses torch's fused kernel on the CPU (torch >= 2.4) and
     trains like the unfused one."""
-    import sknc._mlp as mlp
+    import sknc._base as base
 
     X, y = small_digits
     clf = _clf(initializer="he", optimizer="adam").fit(X, y)
@@ -82,7 +82,7 @@ def test_adam_is_fused_where_torch_has_the_kernel(small_digits, monkeypatch):
         assert not fused
         return
     assert fused
-    monkeypatch.setattr(mlp, "has_fused_adam", lambda device: False)
+    monkeypatch.setattr(base, "has_fused_adam", lambda device: False)
     ref = _clf(initializer="he", optimizer="adam").fit(X, y)
     assert not ref.net_.optimizer_.defaults.get("fused")
     for a, b in zip(clf.coefs_, ref.coefs_):
