@@ -16,7 +16,7 @@ import argparse
 import torch
 
 from sknc import HeInit, NeuronCampaign
-from sknc._compare import PAPER_CAMPAIGN
+from sknc._jobs.compare import PAPER_CAMPAIGN
 from sknc._modules import build_cnn, build_mlp
 from sknc.datasets import load_mnist
 

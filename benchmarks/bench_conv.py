@@ -28,9 +28,9 @@ from torch import nn
 
 from sknc import NeuronCampaign
 from sknc._campaign import n_candidates
-from sknc._compare import PAPER_CAMPAIGN
 from sknc._distributions import he_normal, make_generator
 from sknc._driver import _preactivations
+from sknc._jobs.compare import PAPER_CAMPAIGN
 from sknc._modules import build_cnn
 from sknc._trace import layer_fans, layer_input, trace_layers
 

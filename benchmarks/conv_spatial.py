@@ -25,7 +25,7 @@ import torch
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from sknc._compare import parse_init_spec
+from sknc._jobs.compare import parse_init_spec
 from sknc._modules import build_cnn
 from sknc.datasets import load_mnist
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from sknc import HeInit, LSUVInit, NeuronCampaign
-from sknc._compare import PAPER_CAMPAIGN
+from sknc._jobs.compare import PAPER_CAMPAIGN
 from sknc._modules import build_mlp
 from sknc.datasets import load_mnist
 from sknc.information import KDEEstimator, KMeansEstimator

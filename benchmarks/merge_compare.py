@@ -11,7 +11,7 @@ Usage::
 
 import argparse
 
-from sknc._compare import format_table, load_runs, summarize, write_outputs
+from sknc._jobs.compare import format_table, load_runs, summarize, write_outputs
 
 
 def paired_lines(runs, versus):

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-from sknc._compare import run_one
+from sknc._jobs.compare import run_one
 from sknc.datasets import load_mnist
 
 ARCHS = {"mlp3": (256, 100), "mlp5": (32, 32, 32, 32)}

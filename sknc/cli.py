@@ -5,6 +5,7 @@ and dispatches.
 """
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def _positive_float(text):
 
 
 def _add_infoplane(subparsers):
+    from sknc._jobs.infoplane import run_infoplane
+
+    d = _defaults(run_infoplane)
     parser = subparsers.add_parser(
         "infoplane",
         help="train a small MLP and plot its information plane",
@@ -39,13 +43,15 @@ def _add_infoplane(subparsers):
             "I(X;T), I(T;Y) of every hidden layer at log-spaced epochs."
         ),
     )
-    parser.add_argument("--dataset", choices=("ib12", "iris"), default="ib12")
-    parser.add_argument("--activation", choices=("tanh", "relu"), default="tanh")
+    parser.add_argument("--dataset", choices=("ib12", "iris"), default=d["dataset"])
+    parser.add_argument(
+        "--activation", choices=("tanh", "relu"), default=d["activation"]
+    )
     parser.add_argument(
         "--estimator",
         choices=("bin", "adaptive", "kde", "kmeans"),
         nargs="+",
-        default=None,
+        default=d["estimator"],
         help=(
             "one or more, measured on the same networks (default: bin, 30 bins "
             "on [-1, 1], for tanh; adaptive, Scott's rule, for relu)"
@@ -54,17 +60,22 @@ def _add_infoplane(subparsers):
     parser.add_argument(
         "--epochs",
         type=_positive_int,
-        default=None,
+        default=d["epochs"],
         help="training epochs (default: 2000 for ib12, 300 for iris)",
     )
     parser.add_argument(
-        "--n-points", type=_positive_int, default=25, help="measured epochs (>= 2)"
+        "--n-points",
+        type=_positive_int,
+        default=d["n_points"],
+        help="measured epochs (>= 2)",
     )
-    parser.add_argument("--runs", type=_positive_int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--n-bins", type=_positive_int, default=30)
-    parser.add_argument("--noise-variance", type=_positive_float, default=1e-3)
-    parser.add_argument("--n-clusters", type=_positive_int, default=50)
+    parser.add_argument("--runs", type=_positive_int, default=d["runs"])
+    parser.add_argument("--seed", type=int, default=d["seed"])
+    parser.add_argument("--n-bins", type=_positive_int, default=d["n_bins"])
+    parser.add_argument(
+        "--noise-variance", type=_positive_float, default=d["noise_variance"]
+    )
+    parser.add_argument("--n-clusters", type=_positive_int, default=d["n_clusters"])
     parser.add_argument(
         "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
     )
@@ -81,7 +92,7 @@ def _cmd_infoplane(args):
         parser.error(f"argument --n-points: must be at least 2, got {args.n_points}")
     if args.n_bins < 2:
         parser.error(f"argument --n-bins: must be at least 2, got {args.n_bins}")
-    from sknc.information._experiment import (
+    from sknc._jobs.infoplane import (
         DPI_FIELDS,
         dpi_summary,
         run_infoplane,
@@ -170,7 +181,20 @@ def _hidden_sizes(text):
     return sizes
 
 
+def _defaults(function):
+    """The defaults of ``function``'s parameters: the job owns them, the
+    command line shows the same."""
+    return {
+        name: p.default
+        for name, p in inspect.signature(function).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
 def _add_compare(subparsers):
+    from sknc._jobs.compare import compare
+
+    d = _defaults(compare)
     parser = subparsers.add_parser(
         "compare",
         help="train a network with several initializations side by side",
@@ -184,11 +208,11 @@ def _add_compare(subparsers):
             "rescale=norm."
         ),
     )
-    parser.add_argument("--dataset", choices=("digits", "mnist"), default="digits")
+    parser.add_argument("--dataset", choices=("digits", "mnist"), default=d["dataset"])
     parser.add_argument(
         "--arch",
         choices=("mlp", "lenet5"),
-        default="mlp",
+        default=d["arch"],
         help="mlp (hidden layers from --hidden) or lenet5 (conv 6@5x5, pool, "
         "conv 16@5x5, pool, 120, 84)",
     )
@@ -200,19 +224,21 @@ def _add_compare(subparsers):
     )
     parser.add_argument(
         "--inits",
-        default="he,xavier,lsuv,campaign",
+        default=",".join(d["inits"]),
         help=(
             "comma-separated init specs; campaign options after a colon. "
             "campaign is the paper's setting (He candidates, alpha=linear); "
             "campaign:base=xavier,alpha=0.5 is NeuronCampaign()'s defaults"
         ),
     )
-    parser.add_argument("--epochs", type=_positive_int, default=30)
-    parser.add_argument("--seeds", type=_positive_int, default=5)
+    parser.add_argument("--epochs", type=_positive_int, default=d["epochs"])
+    parser.add_argument("--seeds", type=_positive_int, default=d["seeds"])
     parser.add_argument("--train-size", type=_positive_int, default=None)
-    parser.add_argument("--lr", type=_positive_float, default=0.1)
-    parser.add_argument("--batch-size", type=_positive_int, default=100)
-    parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
+    parser.add_argument("--lr", type=_positive_float, default=d["lr"])
+    parser.add_argument("--batch-size", type=_positive_int, default=d["batch_size"])
+    parser.add_argument(
+        "--activation", choices=("relu", "tanh"), default=d["activation"]
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
         "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
@@ -224,7 +250,7 @@ def _add_compare(subparsers):
     parser.add_argument(
         "--threads",
         type=_positive_int,
-        default=1,
+        default=d["threads"],
         help="torch threads while training (default 1: fastest for small nets)",
     )
     parser.set_defaults(func=_cmd_compare, parser=parser)
@@ -244,14 +270,14 @@ def _split_specs(text):
 
 
 def _cmd_compare(args):
-    from sknc._compare import compare, format_table
+    from sknc._jobs.compare import compare
 
     if args.hidden is not None and args.arch != "mlp":
         args.parser.error(
             f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
         )
     try:
-        _, rows = compare(
+        result = compare(
             args.dataset,
             arch=args.arch,
             hidden=args.hidden,
@@ -270,15 +296,8 @@ def _cmd_compare(args):
         )
     except (FileNotFoundError, ValueError) as exc:
         args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
-    reference = rows[0]["init"] if "he" not in [r["init"] for r in rows] else "he"
-    hidden = (100,) if args.hidden is None else args.hidden
-    net = f"hidden {hidden}" if args.arch == "mlp" else args.arch
-    print(
-        f"{args.dataset}, {net}, {args.epochs} epochs, "
-        f"{args.seeds} seeds (paired by seed), SGD lr {args.lr}, batch "
-        f"{args.batch_size}"
-    )
-    print(format_table(rows, reference=reference))
+    print(result.title)
+    print(result.table)
     names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
     written = [n for n in names if (args.out / n).exists()]
     print(f"wrote {', '.join(written)} in {args.out}")

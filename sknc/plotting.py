@@ -1,4 +1,5 @@
-"""Display-style plots of the information plane (needs ``sknc[plots]``).
+"""Display-style plots: the information plane, and test-error curves
+(needs ``sknc[plots]``).
 
 Not imported by :mod:`sknc`; matplotlib is imported only when a plot is
 drawn.
@@ -465,6 +466,81 @@ class InformationCurvesDisplay:
         self.axes_ = axes
         self.figure_ = axes[0].figure
         return self
+
+
+class ErrorCurvesDisplay:
+    """Test error per epoch, mean ± std over seeds, one line per initializer.
+
+    The figure of ``sknc compare``. Epoch 0 (the untrained network) is
+    left out: its error is near chance and would flatten the curves.
+
+    Parameters
+    ----------
+    curves : dict of str to ndarray of shape (n_seeds, n_epochs + 1)
+        Per label, the test error (in percent) after epoch 0, 1, ... of
+        each seed.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknc.plotting import ErrorCurvesDisplay
+    >>> curves = {"he": np.array([[90.0, 9.0, 6.0], [90.0, 8.0, 5.0]])}
+    >>> disp = ErrorCurvesDisplay.from_curves(curves)
+    >>> disp.lines_[0].get_ydata().tolist()
+    [8.5, 5.5]
+    >>> disp.close()
+    """
+
+    def __init__(self, curves):
+        self.curves = curves
+
+    @classmethod
+    def from_curves(cls, curves, *, ax=None):
+        """Plot ``curves`` (see the class) and return the display."""
+        return cls(curves).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the curves on ``ax`` (a new figure if None); return self."""
+        plt = _pyplot()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4.5))
+        self.lines_ = []
+        n_seeds = 0
+        for label, errors in self.curves.items():
+            errors = np.atleast_2d(np.asarray(errors, dtype=float))
+            n_seeds = max(n_seeds, len(errors))
+            mean = errors.mean(axis=0)
+            epochs = np.arange(len(mean))
+            (line,) = ax.plot(epochs[1:], mean[1:], label=label)
+            if len(errors) > 1:
+                std = errors.std(axis=0, ddof=1)
+                ax.fill_between(
+                    epochs[1:],
+                    (mean - std)[1:],
+                    (mean + std)[1:],
+                    color=line.get_color(),
+                    alpha=0.15,
+                )
+            self.lines_.append(line)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test error (%)")
+        ax.set_yscale("log")
+        ax.set_title(f"test error per epoch (mean ± std over {n_seeds} seeds)")
+        ax.legend()
+        ax.figure.tight_layout()
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    def close(self):
+        """Close the figure (frees its memory in scripts that draw many)."""
+        _pyplot().close(self.figure_)
 
 
 def _callback_records(callback):

@@ -134,3 +134,24 @@ def test_information_package_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_error_curves_display_mean_and_band(pyplot):
+    """Check that ErrorCurvesDisplay draws one line per label, the mean over
+    seeds from epoch 1 on, and a band of one standard deviation."""
+    from sknc.plotting import ErrorCurvesDisplay
+
+    curves = {
+        "he": np.array([[90.0, 10.0, 6.0], [90.0, 6.0, 4.0]]),
+        "campaign": np.array([[90.0, 5.0, 3.0], [90.0, 5.0, 3.0]]),
+    }
+    disp = ErrorCurvesDisplay.from_curves(curves)
+    assert [line.get_label() for line in disp.lines_] == ["he", "campaign"]
+    np.testing.assert_allclose(disp.lines_[0].get_xdata(), [1, 2])
+    np.testing.assert_allclose(disp.lines_[0].get_ydata(), [8.0, 5.0])
+    band = disp.ax_.collections[0].get_paths()[0].vertices[:, 1]
+    # mean +- std (ddof=1): 8 +- 2.83 and 5 +- 1.41
+    np.testing.assert_allclose(
+        [band.min(), band.max()], [5 - np.sqrt(2), 8 + np.sqrt(8)], rtol=1e-12
+    )
+    assert disp.ax_.get_yscale() == "log"

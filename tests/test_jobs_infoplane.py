@@ -2,7 +2,7 @@
 
 import pytest
 
-from sknc.information._experiment import (
+from sknc._jobs.infoplane import (
     DPI_FIELDS,
     dpi_summary,
     run_infoplane,

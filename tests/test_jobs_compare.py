@@ -1,4 +1,4 @@
-"""Tests of the init comparison (sknc._compare)."""
+"""Tests of the init comparison (sknc._jobs.compare)."""
 
 import csv
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sknc import HeInit, NeuronCampaign
-from sknc._compare import (
+from sknc._jobs.compare import (
     Run,
     compare,
     epochs_to_reach,
@@ -86,7 +86,7 @@ def test_summarize_paired_statistics():
 
 def test_compare_digits_writes_outputs(tmp_path, capsys):
     """Check a tiny digits comparison: paired runs, files, progress lines."""
-    runs, rows = compare(
+    result = compare(
         hidden=(16,),
         inits=["he", "campaign:alpha=0.5"],
         epochs=2,
@@ -94,6 +94,13 @@ def test_compare_digits_writes_outputs(tmp_path, capsys):
         train_size=300,
         out=tmp_path,
     )
+    runs, rows = result.runs, result.rows
+    assert result.reference == "he"
+    assert result.title == (
+        "digits, hidden (16,), 2 epochs, 2 seeds (paired by seed), SGD lr 0.1, "
+        "batch 100"
+    )
+    assert result.table == format_table(rows, reference="he")
     assert [(r.init, r.seed) for r in runs] == [
         ("he", 0),
         ("campaign:alpha=0.5", 0),
@@ -118,8 +125,8 @@ def test_compare_digits_writes_outputs(tmp_path, capsys):
 def test_compare_is_reproducible():
     """Check that the same seeds give the same curves."""
     kw = dict(hidden=(8,), inits=["campaign"], epochs=1, seeds=1, progress=False)
-    a, _ = compare(**kw)
-    b, _ = compare(**kw)
+    a = compare(**kw).runs
+    b = compare(**kw).runs
     assert a[0].errors == b[0].errors
 
 
@@ -136,7 +143,7 @@ def test_compare_trains_with_the_given_threads_and_restores_them(monkeypatch):
     previous setting afterwards."""
     import torch
 
-    import sknc._compare as cmp
+    import sknc._jobs.compare as cmp
 
     seen = []
     real = cmp.run_one
@@ -162,13 +169,15 @@ def test_parse_init_spec_validates_values():
 
 def test_compare_lenet5_on_digits():
     """Check that arch='lenet5' trains a CNN on the digits images, paired."""
-    runs, rows = compare(
+    result = compare(
         arch="lenet5",
         inits=["he", "campaign"],
         epochs=3,
         seeds=1,
         progress=False,
     )
+    runs, rows = result.runs, result.rows
+    assert result.title.startswith("digits, lenet5, 3 epochs")
     assert [(r.init, r.seed) for r in runs] == [("he", 0), ("campaign", 0)]
     # Chance is 90% error; three epochs must do far better (seen: 16-29%).
     assert all(r.errors[0] > 0.5 and r.min_error < 0.5 for r in runs)
@@ -207,7 +216,7 @@ def test_compare_trains_with_the_papers_protocol(monkeypatch):
         return fitted[-1]
 
     monkeypatch.setattr(NCMLPClassifier, "fit", spy)
-    runs, _ = compare(inits=("he",), epochs=3, seeds=1, progress=False)
+    runs = compare(inits=("he",), epochs=3, seeds=1, progress=False).runs
     (clf,) = fitted
     params = clf.get_params()
     assert {k: params[k] for k in ("optimizer", "lr", "batch_size", "max_epochs")} == {

@@ -17,11 +17,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from sknc._threads import torch_threads
-from sknc.information._binning import AdaptiveBinningEstimator, BinningEstimator
-from sknc.information._callback import InformationPlane
-from sknc.information._kde import KDEEstimator
-from sknc.information._kmeans import KMeansEstimator
+from sknc._jobs._threads import torch_threads
+from sknc._modules import build_mlp
+from sknc.information import (
+    AdaptiveBinningEstimator,
+    BinningEstimator,
+    InformationPlane,
+    KDEEstimator,
+    KMeansEstimator,
+)
 
 #: Per dataset: hidden widths, learning rate, batch size, default epochs.
 #: ib12 follows Saxe et al.'s replication of Shwartz-Ziv & Tishby (Adam,
@@ -122,21 +126,15 @@ def _estimator_names(estimator, activation):
     return names
 
 
-def build_mlp(n_features, hidden, n_classes, activation, generator):
-    """MLP with truncated-normal weights (std 1/sqrt(fan_in), cut at 2 std).
+def truncated_normal_(module, generator):
+    """Draw the Linear weights: truncated normal, std 1/sqrt(fan_in), cut at
+    2 std; biases 0.
 
     Saxe et al.'s code scales by the fan-out; the fan-in is the usual
-    variance-preserving choice and is used here. Biases start at 0.
+    variance-preserving choice and is used here.
     """
-    act = {"tanh": nn.Tanh, "relu": nn.ReLU}[activation]
-    sizes = [n_features, *hidden]
-    layers = []
-    for d, k in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(d, k), act()]
-    layers.append(nn.Linear(sizes[-1], n_classes))
-    module = nn.Sequential(*layers)
     with torch.no_grad():
-        for m in module:
+        for m in module.modules():
             if isinstance(m, nn.Linear):
                 std = 1.0 / math.sqrt(m.in_features)
                 nn.init.trunc_normal_(
@@ -244,7 +242,8 @@ def _one_run(
     if standardize:
         X = StandardScaler().fit(X[train]).transform(X).astype(np.float32)
     gen = torch.Generator().manual_seed(seed)
-    module = build_mlp(X.shape[1], hidden, int(y.max()) + 1, activation, gen)
+    module = build_mlp(X.shape[1], hidden, int(y.max()) + 1, activation, seed)
+    truncated_normal_(module, gen)
     # Measuring does not touch the training (eval mode, no gradients, no
     # torch random numbers), so every estimator sees the same networks. The
     # callbacks all write "info_plane" to the history; records_ are kept.
@@ -371,7 +370,7 @@ def dpi_summary(records, *, atol=1e-9):
 
     Examples
     --------
-    >>> from sknc.information._experiment import dpi_summary
+    >>> from sknc._jobs.infoplane import dpi_summary
     >>> records = [
     ...     {"epoch": 0, "layer_index": 0, "i_xt": 3.0, "i_ty": 0.5},
     ...     {"epoch": 0, "layer_index": 1, "i_xt": 2.0, "i_ty": 0.75},

@@ -13,15 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from skorch.callbacks import Callback
 
 from sknc._initializers import INITIALIZERS, NeuronCampaign
-from sknc._threads import torch_threads
+from sknc._jobs._threads import torch_threads
 
 # The campaign of the paper's protocol: He candidates and alpha falling from
 # 1 at the first layer to 0 at the output (chosen on a validation split of
 # MNIST, docs/results.md). NeuronCampaign's own defaults are chosen for
 # tabular data (docs/tabular.md) and differ; a spec's options override these.
 PAPER_CAMPAIGN = {"base_init": "he", "alpha": "linear"}
+
+DEFAULT_HIDDEN = (100,)
+
 
 # Short keys of init specs ("campaign:alpha=0.5,base=xavier") and the
 # NeuronCampaign parameters they set.
@@ -85,7 +89,7 @@ def parse_init_spec(spec):
 
     Examples
     --------
-    >>> from sknc._compare import parse_init_spec
+    >>> from sknc._jobs.compare import parse_init_spec
     >>> parse_init_spec("campaign")[1]
     NeuronCampaign(alpha='linear', base_init='he')
     >>> parse_init_spec("campaign:alpha=0.5,base=xavier")[1]
@@ -146,33 +150,34 @@ def load_split(dataset, *, seed, train_size=None, data_home=None):
     return X_tr, y_tr, X_te, y_te
 
 
-def _test_error_callback(X, y):
-    from skorch.callbacks import Callback
+class HeldOutError(Callback):
+    """Record the test error at initialization and after each epoch.
 
-    class TestError(Callback):
-        """Record the test error at initialization and after each epoch."""
+    ``initial_error_`` is the error of the initialized network (measured at
+    the start of the first fit); each epoch's row of the history gets
+    ``"test_error"``. The module runs in eval mode without gradients, and
+    its mode is restored.
+    """
 
-        def __init__(self, X, y):
-            self.X = X
-            self.y = y
+    def __init__(self, X, y):
+        self.X = X
+        self.y = y
 
-        def _error(self, net):
-            module = net.module_
-            was_training = module.training
-            module.eval()
-            with torch.no_grad():
-                out = module(torch.as_tensor(self.X, device=net.device))
-            module.train(was_training)
-            return float((out.argmax(dim=1).cpu().numpy() != self.y).mean())
+    def _error(self, net):
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        with torch.no_grad():
+            out = module(torch.as_tensor(self.X, device=net.device))
+        module.train(was_training)
+        return float((out.argmax(dim=1).cpu().numpy() != self.y).mean())
 
-        def on_train_begin(self, net, **kwargs):
-            if not len(net.history):
-                self.initial_error_ = self._error(net)
+    def on_train_begin(self, net, **kwargs):
+        if not len(net.history):
+            self.initial_error_ = self._error(net)
 
-        def on_epoch_end(self, net, **kwargs):
-            net.history.record("test_error", self._error(net))
-
-    return TestError(X, y)
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("test_error", self._error(net))
 
 
 @dataclass
@@ -239,7 +244,7 @@ def make_classifier(arch, *, n_features, hidden=None, activation="relu", **param
         from sknc._mlp import NCMLPClassifier
 
         clf = NCMLPClassifier(
-            hidden_layer_sizes=(100,) if hidden is None else hidden,
+            hidden_layer_sizes=DEFAULT_HIDDEN if hidden is None else hidden,
             activation=activation,
             **params,
         )
@@ -295,11 +300,11 @@ def run_one(
     )
     X_tr = X_tr.reshape(-1, *row_shape)
     X_te = X_te.reshape(-1, *row_shape)
-    clf.set_params(callbacks=[_test_error_callback(X_te, y_te)])
+    clf.set_params(callbacks=[HeldOutError(X_te, y_te)])
     t0 = time.perf_counter()
     clf.fit(X_tr, y_tr)
     total = time.perf_counter() - t0
-    cb = dict(clf.net_.callbacks_)["TestError"]
+    cb = dict(clf.net_.callbacks_)["HeldOutError"]
     errors = [cb.initial_error_] + list(clf.history_[:, "test_error"])
     init_time = clf.initializer_.init_time_
     return Run(label, seed, errors, init_time, total - init_time)
@@ -455,41 +460,20 @@ def write_outputs(runs, rows, out):
                 writer.writerow([r.init, r.seed, epoch, err])
     written = [out / "summary.csv", out / "runs.csv", out / "curves.csv"]
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from sknc.plotting import ErrorCurvesDisplay
     except ImportError:
-        print(
-            "matplotlib is not installed: no PNG (pip install sknc[plots])",
-            file=sys.stderr,
-        )
         return written
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for init in dict.fromkeys(r.init for r in runs):
-        curves = np.array([r.errors for r in runs if r.init == init]) * 100
-        mean = curves.mean(axis=0)
-        epochs = np.arange(len(mean))
-        (line,) = ax.plot(epochs[1:], mean[1:], label=init)
-        if len(curves) > 1:
-            std = curves.std(axis=0, ddof=1)
-            ax.fill_between(
-                epochs[1:],
-                (mean - std)[1:],
-                (mean + std)[1:],
-                color=line.get_color(),
-                alpha=0.15,
-            )
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test error (%)")
-    ax.set_yscale("log")
-    ax.set_title(
-        f"test error per epoch (mean ± std over {len(set(r.seed for r in runs))} seeds)"
-    )
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "test_error.png", dpi=120)
-    plt.close(fig)
+    curves = {
+        init: 100 * np.array([r.errors for r in runs if r.init == init])
+        for init in dict.fromkeys(r.init for r in runs)
+    }
+    try:
+        display = ErrorCurvesDisplay.from_curves(curves)
+    except ImportError as exc:
+        print(f"{exc}: no PNG", file=sys.stderr)
+        return written
+    display.figure_.savefig(out / "test_error.png", dpi=120)
+    display.close()
     written.append(out / "test_error.png")
     return written
 
@@ -519,14 +503,41 @@ def load_runs(out):
     return list(runs.values())
 
 
+@dataclass
+class Comparison:
+    """What :func:`compare` returns, and what ``sknc compare`` prints.
+
+    Attributes
+    ----------
+    runs : list of Run
+    rows : list of dict
+        Per-init summary (see :func:`summarize`).
+    reference : str
+        The init the paired differences are taken against (``"he"`` if it
+        is among the inits, else the first).
+    title : str
+        One line: data, network, epochs, seeds and training.
+    """
+
+    runs: list
+    rows: list
+    reference: str
+    title: str
+
+    @property
+    def table(self):
+        """The summary as a plain-text table (:func:`format_table`)."""
+        return format_table(self.rows, reference=self.reference)
+
+
 def compare(
     dataset="digits",
     *,
     arch="mlp",
     hidden=None,
     inits=("he", "xavier", "lsuv", "campaign"),
-    epochs=20,
-    seeds=3,
+    epochs=30,
+    seeds=5,
     train_size=None,
     lr=0.1,
     batch_size=100,
@@ -548,8 +559,8 @@ def compare(
         Hidden layers of the MLP (``arch="mlp"`` only; None is ``(100,)``).
     inits : sequence of str, default=("he", "xavier", "lsuv", "campaign")
         Init specs, see :func:`parse_init_spec`.
-    epochs : int, default=20
-    seeds : int, default=3
+    epochs : int, default=30
+    seeds : int, default=5
         Seeds ``0 .. seeds - 1``; each seed fixes the split, the training
         subset, the initializer's draws and the batch order.
     train_size : int, default=None
@@ -566,9 +577,8 @@ def compare(
 
     Returns
     -------
-    runs : list of Run
-    rows : list of dict
-        Per-init summary (see :func:`summarize`).
+    comparison : Comparison
+        The runs, their summary, the reference init and the title line.
     """
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r}; expected one of {list(ARCHS)}")
@@ -595,7 +605,12 @@ def compare(
     rows = summarize(runs, reference=reference)
     if out is not None:
         write_outputs(runs, rows, out)
-    return runs, rows
+    net = f"hidden {tuple(hidden or DEFAULT_HIDDEN)}" if arch == "mlp" else arch
+    title = (
+        f"{dataset}, {net}, {epochs} epochs, {seeds} seeds (paired by seed), "
+        f"SGD lr {lr}, batch {batch_size}"
+    )
+    return Comparison(runs, rows, reference, title)
 
 
 def _run_all(specs, dataset, seeds, train_size, data_home, progress, **fit_params):
