@@ -45,8 +45,8 @@ from sknc._distributions import he_normal, make_generator
 from sknc._modules import build_mlp
 
 NETWORKS = {"MLP-2": (100,), "MLP-3": (256, 100), "MLP-5": (32, 32, 32, 32)}
-CHUNK = NeuronCampaign().batch_size
-DEFAULT_N_SAMPLES = NeuronCampaign().n_samples
+CHUNK = NeuronCampaign().chunk_size
+DEFAULT_MAX_SAMPLES = NeuronCampaign().max_samples
 RATIO = NeuronCampaign().candidate_ratio
 PAPER_RATIO = 10.0  # the reference code's; target (a) was set with it
 MAX_CANDIDATES = NeuronCampaign().max_candidates
@@ -118,7 +118,7 @@ def campaign(X, y, hidden, n_samples, seed, chain=True, **params):
         net = build_mlp(X.shape[1], hidden, n_classes, "relu", seed)
         if not chain:
             net = _NotAChain(net)
-        NeuronCampaign(n_samples=n_samples, random_state=seed, **params).initialize(
+        NeuronCampaign(max_samples=n_samples, random_state=seed, **params).initialize(
             net, X, y
         )
 
@@ -332,7 +332,7 @@ def bench_mnist(X, y, args):
         for ratio in ratios:
             plan = layer_plan(X.shape[1], hidden, 10, ratio)
             cands = "-".join(str(m) for _, _, m in plan)
-            for n_samples in (None,) if args.quick else (None, DEFAULT_N_SAMPLES):
+            for n_samples in (None,) if args.quick else (None, DEFAULT_MAX_SAMPLES):
                 n_rows = n if n_samples is None or n_samples >= n else n_samples
                 run = campaign(
                     X, y, hidden, n_samples, args.random_seed, candidate_ratio=ratio
@@ -369,7 +369,9 @@ def bench_mnist(X, y, args):
             {
                 "skorch": skorch_epoch(X, y, hidden, args.random_seed, durations),
                 "plain": plain_epoch(X, y, hidden, args.random_seed),
-                "default": campaign(X, y, hidden, DEFAULT_N_SAMPLES, args.random_seed),
+                "default": campaign(
+                    X, y, hidden, DEFAULT_MAX_SAMPLES, args.random_seed
+                ),
                 "paper": campaign(
                     X, y, hidden, 10000, args.random_seed, candidate_ratio=PAPER_RATIO
                 ),
@@ -397,8 +399,8 @@ def bench_mnist(X, y, args):
     )  # fmt: skip
     table(
         f"2. One training epoch, MNIST ({n} rows, batch 100, SGD lr 0.1), vs the "
-        f"campaign with the defaults\n   (n_samples={DEFAULT_N_SAMPLES}, "
-        f"candidate_ratio={RATIO:g}) and with n_samples=10000, candidate_ratio="
+        f"campaign with the defaults\n   (max_samples={DEFAULT_MAX_SAMPLES}, "
+        f"candidate_ratio={RATIO:g}) and with max_samples=10000, candidate_ratio="
         f"{PAPER_RATIO:g}",
         ["network", "partial_fit s", "NCMLP epoch s", "plain epoch s",
          "ratio (call)", "ratio (epoch)", "default s", "/epoch", "10000x10 s",
@@ -435,7 +437,7 @@ def bench_axes(args):
         def run():
             net = nn.Sequential(nn.Linear(d, k), nn.ReLU())
             NeuronCampaign(
-                alpha=0.5, candidate_ratio=m / k, max_candidates=m, n_samples=None,
+                alpha=0.5, candidate_ratio=m / k, max_candidates=m, max_samples=None,
                 random_state=seed,
             ).initialize(net, X, y)  # fmt: skip
 
@@ -522,7 +524,7 @@ def bench_memory(args, data_ok):
         return
     rows = []
     for name in ("MLP-3",):
-        for n_samples, ratio in ((None, PAPER_RATIO), (DEFAULT_N_SAMPLES, RATIO)):
+        for n_samples, ratio in ((None, PAPER_RATIO), (DEFAULT_MAX_SAMPLES, RATIO)):
             spec = {"kind": "mnist", "hidden": NETWORKS[name],
                     "n_samples": n_samples, "ratio": ratio, "seed": args.random_seed,
                     "data_home": args.data_home, "threads": args.threads}  # fmt: skip

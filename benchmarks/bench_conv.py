@@ -7,7 +7,7 @@ Measures, on MNIST images (or random ones without ``--data-home``):
   to the layer input on the scoring rows (one convolution with all the
   candidate filters, or one matrix product), timed alone on precomputed
   inputs;
-- the same campaign with a small ``batch_size`` (many small pieces);
+- the same campaign with a small ``chunk_size`` (many small pieces);
 - one training epoch of LeNet-5 (plain torch loop, SGD, batch 100) on
   60 000 images.
 
@@ -50,10 +50,10 @@ def load(data_home, n):
     return X[:n].reshape(-1, 1, 28, 28), y[:n]
 
 
-def campaign_time(X, y, batch_size):
+def campaign_time(X, y, chunk_size):
     net = lenet5()
     t0 = time.perf_counter()
-    nc = NeuronCampaign(**PAPER_CAMPAIGN, batch_size=batch_size, random_state=0)
+    nc = NeuronCampaign(**PAPER_CAMPAIGN, chunk_size=chunk_size, random_state=0)
     nc.initialize(net, X, y)
     return time.perf_counter() - t0, nc
 
@@ -113,11 +113,11 @@ def main(argv=None):
     for r in nc.report_:
         print(f"  {r['layer']:10s} {r['kind']:7s} fan-in {r['fan_in']:4d} "
               f"candidates {r['n_candidates']:4d}  {r['time']:.3f} s")  # fmt: skip
-    print(f"campaign (batch_size 2048)        {t_full:.3f} s")
+    print(f"campaign (chunk_size 2048)        {t_full:.3f} s")
     print(f"candidates' responses alone       {t_maps:.3f} s")
     print(f"campaign / responses              {t_full / t_maps:.2f}")
-    print(f"campaign, batch_size 64           {t_small:.3f} s "
-          f"({t_small / t_full:.2f} x batch_size 2048)")  # fmt: skip
+    print(f"campaign, chunk_size 64           {t_small:.3f} s "
+          f"({t_small / t_full:.2f} x chunk_size 2048)")  # fmt: skip
     print(f"one training epoch (60 000 rows)  {epoch:.2f} s")
     print(f"campaign / epoch                  {t_full / epoch:.3f}")
 

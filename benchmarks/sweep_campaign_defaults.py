@@ -57,7 +57,7 @@ def main(argv=None):
     parser.add_argument("--alpha", default="linear,1.0,0.5,0.0")
     parser.add_argument("--ratio", default="2,10")
     parser.add_argument("--rescale", default="none,norm,lsuv")
-    parser.add_argument("--n-samples", default="10000")
+    parser.add_argument("--max-samples", default="10000")
     parser.add_argument(
         "--specs",
         default=None,
@@ -71,7 +71,7 @@ def main(argv=None):
         "alpha": args.alpha.split(","),
         "ratio": args.ratio.split(","),
         "rescale": args.rescale.split(","),
-        "n_samples": args.n_samples.split(","),
+        "max_samples": args.max_samples.split(","),
     }
     specs = ["he", *(args.specs.split(";") if args.specs else _specs(grid))]
     splits = list(

@@ -55,6 +55,9 @@ _TRAINING_PARAMETERS = """\
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)`` as in
         scikit-learn, ``n_samples`` being the rows the net trains on.
     optimizer : {"adam", "sgd"} or torch optimizer class, default="adam"
+        ``"adam"`` is :class:`torch.optim.Adam` (with its fused kernel where
+        torch has one), ``"sgd"`` :class:`torch.optim.SGD`; a class is
+        built with ``lr`` and ``weight_decay`` (and ``momentum`` for SGD).
     momentum : float, default=0.0
         Momentum of SGD (ignored by other optimizers).
     weight_decay : float, default=0.0
@@ -68,6 +71,8 @@ _TRAINING_PARAMETERS = """\
         validation accuracy instead of the training loss (see ``tol``) and
         keep the weights of the best epoch.
     validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping (stratified by
+        class); used only with ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` tolerated before
         training stops.

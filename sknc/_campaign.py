@@ -1,13 +1,16 @@
 """Pure math of the neuron campaign: candidate scoring and neuron selection.
 
-Everything here takes and returns tensors or arrays and holds no state: no
-skorch, no estimator. The layer-by-layer driver that walks a torch module
+Torch and numpy only: no skorch, no estimator, no module walking. The
+functions take and return tensors or arrays; the two classes are working
+state of one layer's computation (:class:`ResponseStats`, the running
+per-class statistics; ``_GreedyPicker``, the selection in progress), made
+and dropped inside it. The layer-by-layer driver that walks a torch module
 lives in :mod:`sknc._driver`.
 
-Notation (``DESIGN.md`` §2): for one layer with fan-in ``d`` and fan-out
-``k``, candidates are the rows of ``W`` (m x d), the layer input on the
-scoring rows is ``H`` (n x d), responses are ``A = phi(H W^T + b0)``
-(n x m) and labels ``y`` take ``C`` values.
+Notation (the user guide's page on the campaign): for one layer with fan-in
+``d`` and fan-out ``k``, candidates are the rows of ``W`` (m x d), the
+layer input on the scoring rows is ``H`` (n x d), responses are
+``A = phi(H W^T + b0)`` (n x m) and labels ``y`` take ``C`` values.
 """
 
 import math

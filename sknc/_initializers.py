@@ -297,7 +297,7 @@ class LSUVInit(BaseInitializer):
         Accepted absolute deviation from ``target_std``.
     max_iter : int, default=10
         Rescaling rounds per layer.
-    n_samples : int, default=1024
+    max_samples : int or None, default=1024
         Rows used to measure the output variance (a random subset);
         ``None`` uses all rows.
     random_state : int, RandomState instance or None, default=None
@@ -332,22 +332,28 @@ class LSUVInit(BaseInitializer):
         "target_std": [Interval(Real, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "max_samples": [Interval(Integral, 1, None, closed="left"), None],
     }
     _requires_data = True
 
     def __init__(
-        self, *, target_std=1.0, tol=0.1, max_iter=10, n_samples=1024, random_state=None
+        self,
+        *,
+        target_std=1.0,
+        tol=0.1,
+        max_iter=10,
+        max_samples=1024,
+        random_state=None,
     ):
         self.target_std = target_std
         self.tol = tol
         self.max_iter = max_iter
-        self.n_samples = n_samples
+        self.max_samples = max_samples
         self.random_state = random_state
 
     def _initialize(self, module, X, y, generator, rng):
-        if self.n_samples is not None and X.shape[0] > self.n_samples:
-            idx = torch.randperm(X.shape[0], generator=generator)[: self.n_samples]
+        if self.max_samples is not None and X.shape[0] > self.max_samples:
+            idx = torch.randperm(X.shape[0], generator=generator)[: self.max_samples]
             X = X[idx.sort().values]
         dtype = next(module.parameters()).dtype
         device = next(module.parameters()).device
@@ -413,13 +419,14 @@ class NeuronCampaign(BaseInitializer):
         columns into 100 neurons: 3.3 times smaller); where the fan-in is
         much larger than the fan-out (MNIST's 784 pixels) the two are
         close. ``sknc compare`` uses He, as the paper.
-    n_samples : int or None, default=2000
+    max_samples : int or None, default=2000
         Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
     class_balanced : bool, default=True
         Share each layer's neurons over the classes (a candidate belongs to
         the class of its largest mean response).
-    orthogonal : bool, default=True
-        Prefer candidates orthogonal to the ones already chosen.
+    orthogonal_selection : bool, default=True
+        Prefer candidates orthogonal to the ones already chosen (a selection
+        rule; ``base_init="orthogonal"`` is a distribution of candidates).
     rescale : {None, "norm", "base", "lsuv"}, default=None
         ``"norm"`` scales each chosen neuron to the candidates' RMS norm;
         ``"base"`` scales the layer so that its neurons' mean squared
@@ -435,12 +442,12 @@ class NeuronCampaign(BaseInitializer):
         positions (one row per image), ``"positions"`` makes every position
         of every image a row, labelled with its image's class. Linear layers
         ignore it.
-    batch_size : int, default=2048
+    chunk_size : int, default=2048
         Rows per chunk: the candidates' responses take at most about
-        ``batch_size x candidates`` numbers at a time, whatever the number
+        ``chunk_size x candidates`` numbers at a time, whatever the number
         of rows (for a conv layer, the feature maps are taken in pieces of
-        about ``batch_size`` output positions). Layer inputs are computed
-        by running the module on ``batch_size`` rows at a time: for a conv
+        about ``chunk_size`` output positions). Layer inputs are computed
+        by running the module on ``chunk_size`` rows at a time: for a conv
         net, lower it if a forward pass on that many images does not fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the candidates and the row subset. The same seed gives
@@ -489,13 +496,13 @@ class NeuronCampaign(BaseInitializer):
         "candidate_ratio": [Interval(Real, 1, None, closed="left")],
         "max_candidates": [Interval(Integral, 1, None, closed="left")],
         "base_init": [StrOptions(set(BASE_DISTRIBUTIONS)), callable],
-        "n_samples": [Interval(Integral, 2, None, closed="left"), None],
+        "max_samples": [Interval(Integral, 2, None, closed="left"), None],
         "class_balanced": ["boolean"],
-        "orthogonal": ["boolean"],
+        "orthogonal_selection": ["boolean"],
         "rescale": [Options(object, {None, "norm", "base", "lsuv"})],
         "bias": [Real],
         "spatial": [StrOptions({"mean", "positions"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device, None],
     }
     _requires_data = True
@@ -507,13 +514,13 @@ class NeuronCampaign(BaseInitializer):
         candidate_ratio=2.0,
         max_candidates=4096,
         base_init="xavier",
-        n_samples=2000,
+        max_samples=2000,
         class_balanced=True,
-        orthogonal=True,
+        orthogonal_selection=True,
         rescale=None,
         bias=0.0,
         spatial="mean",
-        batch_size=2048,
+        chunk_size=2048,
         random_state=None,
         device=None,
     ):
@@ -521,13 +528,13 @@ class NeuronCampaign(BaseInitializer):
         self.candidate_ratio = candidate_ratio
         self.max_candidates = max_candidates
         self.base_init = base_init
-        self.n_samples = n_samples
+        self.max_samples = max_samples
         self.class_balanced = class_balanced
-        self.orthogonal = orthogonal
+        self.orthogonal_selection = orthogonal_selection
         self.rescale = rescale
         self.bias = bias
         self.spatial = spatial
-        self.batch_size = batch_size
+        self.chunk_size = chunk_size
         self.random_state = random_state
         self.device = device
 
@@ -543,14 +550,14 @@ class NeuronCampaign(BaseInitializer):
         check_consistent_length(X, y)
         classes, codes = encode_labels(y, "NeuronCampaign")
         idx = np.arange(len(codes))
-        if self.n_samples is not None and self.n_samples < len(codes):
-            if self.n_samples < 2 * len(classes):
+        if self.max_samples is not None and self.max_samples < len(codes):
+            if self.max_samples < 2 * len(classes):
                 raise ValueError(
-                    f"n_samples={self.n_samples} is too small: each of the "
+                    f"max_samples={self.max_samples} is too small: each of the "
                     f"{len(classes)} classes needs at least 2 scoring rows"
                 )
             idx, _ = train_test_split(
-                idx, train_size=self.n_samples, stratify=codes, random_state=rng
+                idx, train_size=self.max_samples, stratify=codes, random_state=rng
             )
             idx = np.sort(idx)
         counts = np.bincount(codes[idx], minlength=len(classes))
@@ -559,7 +566,7 @@ class NeuronCampaign(BaseInitializer):
             bad = bad.item() if isinstance(bad, np.generic) else bad
             raise ValueError(
                 f"each class needs at least 2 scoring rows; class {bad!r} has "
-                f"{counts.min()} (raise n_samples or give more rows)"
+                f"{counts.min()} (raise max_samples or give more rows)"
             )
         return classes, idx, torch.from_numpy(codes[idx])
 
@@ -600,10 +607,10 @@ class NeuronCampaign(BaseInitializer):
             draw=get_distribution(self.base_init),
             generator=generator,
             class_balanced=self.class_balanced,
-            orthogonal=self.orthogonal,
+            orthogonal=self.orthogonal_selection,
             rescale=self.rescale,
             bias=self.bias,
-            chunk_size=self.batch_size,
+            chunk_size=self.chunk_size,
             spatial=self.spatial,
         )
         return {"report_": report, "alpha_": alphas}

@@ -39,6 +39,7 @@ class NCInitTransformer(
         features.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "elu", "gelu"}, default="relu"
+        Activation of the hidden layers, and so of the features.
     initializer : str or initializer object, default="campaign"
         As for :class:`~sknc.NCMLPClassifier`: a name or an object with an
         ``initialize(module, X, y)`` method, cloned before use and seeded

@@ -164,7 +164,7 @@ def test_campaign_initializes_conv_and_linear_layers(small_images):
     holds out the rest)."""
     X, y = small_images
     clf = _clf(
-        initializer=NeuronCampaign(n_samples=None),
+        initializer=NeuronCampaign(max_samples=None),
         early_stopping=True,
         validation_fraction=0.2,
         max_epochs=1,

@@ -46,18 +46,20 @@ def test_campaign_streaming_same_selection_as_one_block(digits):
     """Check that chunked scoring picks the same neurons as one block."""
     X, y = digits
     picks = []
-    for batch_size in (len(X), 97):
+    for chunk_size in (len(X), 97):
         net = _mlp()
-        nc = NeuronCampaign(batch_size=batch_size, random_state=0)
+        nc = NeuronCampaign(chunk_size=chunk_size, random_state=0)
         nc.initialize(net, X, y)
         picks.append([r["chosen"].tolist() for r in nc.report_])
     assert picks[0] == picks[1]
 
 
 def test_campaign_without_orthogonality_picks_top_scores(digits):
-    """Check that orthogonal=False, class_balanced=False keeps the top-k scores."""
+    """Check that orthogonal_selection=False, class_balanced=False keeps the top k."""
     X, y = digits
-    nc = NeuronCampaign(orthogonal=False, class_balanced=False, random_state=0)
+    nc = NeuronCampaign(
+        orthogonal_selection=False, class_balanced=False, random_state=0
+    )
     net = _mlp()
     nc.initialize(net, X, y)
     for r in nc.report_[:-1]:
@@ -145,7 +147,7 @@ def test_campaign_same_seed_bit_identical_and_global_rng_untouched(digits):
     np_state = np.random.get_state()[1].copy()
     runs = []
     for seed, net in zip((3, 3, 4), nets):
-        NeuronCampaign(random_state=seed, n_samples=500).initialize(net, X, y)
+        NeuronCampaign(random_state=seed, max_samples=500).initialize(net, X, y)
         runs.append(_weights(net))
     assert _same(runs[0], runs[1])
     assert not _same(runs[0], runs[2])
@@ -195,9 +197,9 @@ def test_campaign_report_contents(digits):
 
 
 def test_campaign_stratified_subset_size(digits):
-    """Check that n_samples rows are scored, in class proportions."""
+    """Check that max_samples rows are scored, in class proportions."""
     X, y = digits
-    nc = NeuronCampaign(n_samples=300, random_state=0).initialize(_mlp(), X, y)
+    nc = NeuronCampaign(max_samples=300, random_state=0).initialize(_mlp(), X, y)
     assert all(r["n_rows"] == 300 for r in nc.report_)
 
 
@@ -207,7 +209,7 @@ def test_campaign_rescale(digits, rescale):
     X, y = digits
     net = _mlp()
     NeuronCampaign(
-        base_init="he", rescale=rescale, random_state=0, n_samples=None
+        base_init="he", rescale=rescale, random_state=0, max_samples=None
     ).initialize(net, X, y)
     w = net[0].weight.detach().double()
     if rescale == "norm":
@@ -364,7 +366,7 @@ def test_lsuv_unit_variance_every_layer(digits):
     """Check that LSUV brings each layer's output std within tol of 1."""
     X, y = digits
     net = _mlp()
-    init = LSUVInit(tol=0.01, n_samples=None, random_state=0).initialize(net, X)
+    init = LSUVInit(tol=0.01, max_samples=None, random_state=0).initialize(net, X)
     h = torch.from_numpy(X)
     with torch.no_grad():
         for mod in net:
@@ -529,7 +531,7 @@ def test_conv_chosen_filters_linearly_independent(digit_images, spatial):
             alpha=0.0,
             candidate_ratio=4,
             spatial=spatial,
-            orthogonal=orthogonal,
+            orthogonal_selection=orthogonal,
             random_state=0,
         )
         nc.initialize(net, X, y)
@@ -623,9 +625,9 @@ def test_conv_streaming_same_selection_as_one_block(digit_images, spatial):
     """Check that small chunks (a few images each) pick the filters of one block."""
     X, y = digit_images
     picks = []
-    for batch_size in (10**7, 150):
+    for chunk_size in (10**7, 150):
         net = _cnn()
-        nc = NeuronCampaign(batch_size=batch_size, spatial=spatial, random_state=0)
+        nc = NeuronCampaign(chunk_size=chunk_size, spatial=spatial, random_state=0)
         nc.initialize(net, X, y)
         picks.append([r["chosen"].tolist() for r in nc.report_])
     assert picks[0] == picks[1]

@@ -72,7 +72,7 @@ def test_campaign_scores_only_training_rows(small_digits):
     clf = _clf(
         early_stopping=True,
         validation_fraction=0.25,
-        initializer=NeuronCampaign(n_samples=None),
+        initializer=NeuronCampaign(max_samples=None),
     ).fit(X, y)
     assert all(r["n_rows"] == 300 for r in clf.initializer_.report_)
     assert "valid_loss" in clf.history_[-1]

@@ -35,9 +35,9 @@ SPEC_KEYS = {
     "ratio": "candidate_ratio",
     "candidate_ratio": "candidate_ratio",
     "max_candidates": "max_candidates",
-    "n_samples": "n_samples",
+    "max_samples": "max_samples",
     "balanced": "class_balanced",
-    "orthogonal": "orthogonal",
+    "orthogonal": "orthogonal_selection",
     "rescale": "rescale",
     "bias": "bias",
     "spatial": "spatial",
@@ -50,13 +50,13 @@ def _spec_value(key, text):
             return text
         values = [float(v) for v in text.split("/")]
         return values[0] if len(values) == 1 else values
-    if key in ("class_balanced", "orthogonal"):
+    if key in ("class_balanced", "orthogonal_selection"):
         if text.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"{key} takes true or false; got {text!r}")
         return text.lower() in ("true", "1")
     if key in ("max_candidates",):
         return int(text)
-    if key == "n_samples":
+    if key == "max_samples":
         return None if text.lower() == "none" else int(text)
     if key == "rescale":
         return None if text.lower() == "none" else text
@@ -75,7 +75,7 @@ def parse_init_spec(spec):
         ``"orthogonal"``, ``"lsuv"``, ``"campaign"``), optionally followed
         by ``:key=value,...`` for the campaign. Keys: ``alpha`` (a float,
         ``linear``, or per-layer values joined by ``/``), ``base`` (he,
-        xavier, orthogonal), ``ratio``, ``max_candidates``, ``n_samples``,
+        xavier, orthogonal), ``ratio``, ``max_candidates``, ``max_samples``,
         ``balanced``, ``orthogonal``, ``rescale``, ``bias``, ``spatial``.
 
     Returns
@@ -201,9 +201,10 @@ class Run:
 
 ARCHS = ("mlp", "lenet5")
 
-# The paper's training (DESIGN.md §5), passed explicitly: the estimators'
-# defaults are chosen for tabular data and differ. Epochs, learning rate and
-# batch size are arguments of :func:`compare` (the paper: 0.1 and 100).
+# The paper's training (the user guide's compare page), passed explicitly:
+# the estimators' defaults are chosen for tabular data and differ. Epochs,
+# learning rate and batch size are arguments of :func:`compare` (the paper:
+# 0.1 and 100).
 PAPER_PROTOCOL = {
     "optimizer": "sgd",
     "momentum": 0.0,

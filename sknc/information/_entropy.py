@@ -1,4 +1,7 @@
-"""Discrete entropies and input checks shared by the estimators (pure numpy)."""
+"""Discrete entropies and input checks shared by the estimators.
+
+numpy, and torch only to accept tensors as input.
+"""
 
 import numpy as np
 import torch
