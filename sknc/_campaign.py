@@ -90,12 +90,15 @@ class ResponseStats:
             mean_b = block.sum(dim=0) / size
             centered = block.sub_(mean_b) if overwrite else block - mean_b
             m2_b = centered.square_().sum(dim=0).to(torch.float64)
-            # Chan et al.: merge (size, mean_b, m2_b) into the class totals.
-            n = counts[c] + size
-            delta = mean_b.to(torch.float64) - self.means[c]
-            self.means[c] += delta * (size / n)
-            self.m2[c] += m2_b + delta * delta * (counts[c] * size / n)
-            self.counts[c] = n
+            _chan_merge_(
+                self.means[c],
+                self.m2[c],
+                counts[c],
+                mean_b.to(torch.float64),
+                m2_b,
+                size,
+            )
+            self.counts[c] = counts[c] + size
         return self
 
     def class_moments(self):
@@ -114,6 +117,56 @@ class ResponseStats:
         """Return the mean squared response ``E[a^2]`` of each candidate (m,)."""
         n_c = self.counts[:, None]
         return (self.m2 + n_c * self.means**2).sum(dim=0) / self.counts.sum()
+
+
+def _chan_merge_(mean, m2, n, mean_b, m2_b, n_b):
+    """Merge a block's (n_b, mean_b, m2_b) into running (n, mean, m2), in place.
+
+    Chan, Golub & LeVeque (1979): exact, and stable when the mean is far
+    from zero, unlike ``E[z^2] - E[z]^2``.
+    """
+    total = n + n_b
+    delta = mean_b - mean
+    mean += delta * (n_b / total)
+    m2 += m2_b + delta * delta * (n * n_b / total)
+
+
+def pooled_std(chunks):
+    """Population standard deviation of all the numbers of several chunks.
+
+    Each chunk is reduced in two passes (mean, then squared deviations) and
+    merged with Chan's update in float64, as :class:`ResponseStats` does per
+    class: a constant input gets exactly 0.
+
+    Parameters
+    ----------
+    chunks : iterable of torch.Tensor
+        Any shapes; all their elements count.
+
+    Returns
+    -------
+    std : float
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknc._campaign import pooled_std
+    >>> pooled_std([torch.tensor([1.0, 2.0]), torch.tensor([[3.0, 4.0]])])
+    1.118033988749895
+    """
+    mean = torch.zeros((), dtype=torch.float64)
+    m2 = torch.zeros((), dtype=torch.float64)
+    n = 0
+    for z in chunks:
+        if not z.numel():
+            continue
+        z = z.detach().reshape(-1).to(torch.float64)
+        mean_b = z.mean()
+        _chan_merge_(mean, m2, n, mean_b, (z - mean_b).square().sum(), z.numel())
+        n += z.numel()
+    if not n:
+        raise ValueError("pooled_std needs at least one number")
+    return float((m2 / n).sqrt())
 
 
 def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
@@ -172,45 +225,6 @@ def feature_map_rows(Z, spatial):
     raise ValueError(
         f"spatial must be one of {list(SPATIAL_STATISTICS)}; got {spatial!r}"
     )
-
-
-def response_stats(H, W, y, n_classes, *, activation=None, bias=0.0, chunk_size=None):
-    """Stream the responses of candidates ``W`` on ``H`` into class statistics.
-
-    Parameters
-    ----------
-    H : torch.Tensor of shape (n_samples, fan_in)
-        Layer input on the scoring rows.
-    W : torch.Tensor of shape (n_candidates, fan_in)
-        Candidate neurons, one per row.
-    y : torch.Tensor of shape (n_samples,)
-        Integer class codes in ``[0, n_classes)``.
-    n_classes : int
-    activation : callable, default=None
-        Elementwise activation ``phi``; ``None`` is the identity.
-    bias : float, default=0.0
-        Bias constant ``b0`` of every candidate.
-    chunk_size : int, default=None
-        Rows per chunk; ``None`` is one block.
-
-    Returns
-    -------
-    stats : ResponseStats
-    """
-    n = H.shape[0]
-    chunk_size = max(1, n if chunk_size is None else int(chunk_size))
-    stats = ResponseStats.empty(n_classes, W.shape[0], device=W.device)
-    # Rows sorted by class make every chunk's classes contiguous slices.
-    order = torch.argsort(y, stable=True)
-    y = y[order]
-    buffer = torch.empty(min(chunk_size, n), W.shape[0], dtype=H.dtype, device=H.device)
-    for start in range(0, n, chunk_size):
-        rows = order[start : start + chunk_size]
-        A = candidate_responses(
-            H[rows], W, activation=activation, bias=bias, out=buffer[: len(rows)]
-        )
-        stats.update(A, y[start : start + chunk_size], overwrite=True)
-    return stats
 
 
 def _unit(v):

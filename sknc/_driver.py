@@ -37,9 +37,10 @@ from sknc._campaign import (
     candidate_responses,
     feature_map_rows,
     n_candidates,
+    pooled_std,
     select_neurons,
 )
-from sknc._trace import _position, layer_fans, layer_input, trace_chain
+from sknc._trace import _position, layer_fans, layer_input
 
 # The chain path may always store this many bytes of layer inputs (conv
 # layers' inputs are often larger than X: LeNet-5's second conv layer reads
@@ -47,12 +48,22 @@ from sknc._trace import _position, layer_fans, layer_input, trace_chain
 CHAIN_CACHE_FLOOR = 64 * 2**20
 
 
-def check_campaign_layer(spec):
+def check_campaign_layer(spec, max_candidates=None):
     """Raise a clear ValueError if the campaign cannot score ``spec``'s layer.
 
-    The layer must have received one input row per traced row of ``X``.
+    The one place for the campaign's layer checks: the layer must have
+    received one input row per traced row of ``X``, in the shape its kind
+    takes, have ``groups=1`` if it is a convolution, and at most
+    ``max_candidates`` neurons.
     """
     layer = spec.layer
+    k = layer_fans(layer)[0]
+    if max_candidates is not None and max_candidates < k:
+        raise ValueError(
+            f"max_candidates={max_candidates} is smaller than the {k} neurons of "
+            f"layer {spec.name!r}; each layer needs at least as many candidates "
+            "as neurons"
+        )
     if spec.is_conv:
         if layer.groups != 1:
             raise ValueError(
@@ -224,6 +235,39 @@ def _image_chunks(spec, H, sl, chunk_size, n_positions):
         yield slice(sl.start + a, sl.start + min(a + per, H.shape[0])), H[a : a + per]
 
 
+def layer_stats(inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spatial):
+    """Stream the responses of candidates ``W`` on layer ``index``'s input.
+
+    The one streaming path of the campaign: ``inputs`` yields the layer's
+    input chunk by chunk (rows in the order of ``y``), each chunk (for a
+    conv layer, each piece of about ``chunk_size`` positions) goes through
+    the candidates and the activation into the per-class statistics, so
+    memory stays about ``chunk_size x candidates`` whatever the rows.
+
+    Returns
+    -------
+    stats : ResponseStats
+    """
+    m = W.shape[0]
+    device, dtype = W.device, W.dtype
+    stats = ResponseStats.empty(n_classes, m, device=device)
+    positions = spec.positions
+    per_image = positions if spatial == "positions" else 1
+    # One product buffer for every chunk: no fresh chunk x m block per chunk.
+    buffer = None
+    for sl, H in inputs.chunks(index):
+        for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
+            if buffer is None and not spec.is_conv:
+                buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
+            out = None if buffer is None else buffer[: Hp.shape[0]]
+            A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
+            labels = y[piece]
+            if per_image > 1:
+                labels = labels.repeat_interleave(per_image)
+            stats.update(A, labels, overwrite=True)
+    return stats
+
+
 def campaign_layer(
     inputs,
     index,
@@ -257,22 +301,17 @@ def campaign_layer(
     device, dtype = layer.weight.device, layer.weight.dtype
     m = n_candidates(k, candidate_ratio, max_candidates)
     W = draw(m, fan_in, fan_out, generator).to(device=device, dtype=dtype)
-    stats = ResponseStats.empty(n_classes, m, device=device)
-    positions = spec.positions
-    per_image = positions if spatial == "positions" else 1
-    # One product buffer for every chunk: no fresh chunk x m block per chunk.
-    buffer = None
-    for sl, H in inputs.chunks(index):
-        for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
-            if buffer is None and not spec.is_conv:
-                buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
-            out = None if buffer is None else buffer[: Hp.shape[0]]
-            A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
-            labels = y[piece]
-            if per_image > 1:
-                labels = labels.repeat_interleave(per_image)
-            stats.update(A, labels, overwrite=True)
-    del buffer
+    stats = layer_stats(
+        inputs,
+        index,
+        spec,
+        y,
+        n_classes,
+        W,
+        bias=bias,
+        chunk_size=chunk_size,
+        spatial=spatial,
+    )
     scores = campaign_scores(stats, alpha)
     groups = assign_groups(scores["class_means"])
     chosen, chosen_groups = select_neurons(
@@ -293,7 +332,7 @@ def campaign_layer(
     elif rescale == "base":
         W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
-        std = _preactivation_std(spec, inputs.chunks(index), W_sel, bias, chunk_size)
+        std = preactivation_std(spec, inputs.chunks(index), W_sel, bias, chunk_size)
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
@@ -334,57 +373,66 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def _preactivation_std(spec, chunks, W_sel, bias, chunk_size):
-    """Standard deviation of the layer's output before its activation."""
-    total, total_sq, count = 0.0, 0.0, 0
-    for sl, H in chunks:
-        for _, Hp in _image_chunks(spec, H, sl, chunk_size, spec.positions):
-            Z = (_preactivations(spec, Hp, W_sel) + bias).double()
-            total += float(Z.sum())
-            total_sq += float((Z * Z).sum())
-            count += Z.numel()
-    mean = total / count
-    return max(total_sq / count - mean * mean, 0.0) ** 0.5
+def preactivation_std(spec, chunks, W, bias, chunk_size):
+    """Population std, over rows and outputs, of the layer's output before
+    its activation, for weights ``W`` (one flat row per neuron).
+
+    Exact in the sense of :func:`sknc._campaign.pooled_std` (chunks merged
+    with Chan's update, no ``E[z^2] - E[z]^2``); used by
+    ``rescale="lsuv"`` and by :class:`sknc.LSUVInit`.
+    """
+    return pooled_std(
+        (_preactivations(spec, Hp, W) + bias)
+        for sl, H in chunks
+        for _, Hp in _image_chunks(spec, H, sl, chunk_size, spec.positions)
+    )
 
 
-def run_campaign(module, X, y, n_classes, specs, alphas, *, chain="auto", **params):
-    """Initialize every layer of ``specs`` in order; return the reports.
-
-    ``X`` is a tensor of scoring rows (kept on the CPU and streamed to the
-    module's device chunk by chunk), ``y`` their integer class codes. Rows
-    are visited sorted by class (a stable sort), so that each chunk's
-    classes are contiguous.
+def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
+    """The object that yields each layer's input, chunk by chunk.
 
     ``chain`` chooses how layer inputs are computed: ``"auto"`` uses the
-    chain path (see :func:`trace_chain`) when the module is a chain and the
-    inputs it stores (:func:`chain_cache_bytes`) take no more memory than
-    ``X`` or than ``CHAIN_CACHE_FLOOR`` bytes (64 MiB), else re-runs the
-    module per chunk; True and False force a path (True falls back when the
-    module is not a chain).
+    chain path (:class:`_ChainInputs`) when the module is a chain (see
+    :func:`sknc._trace.trace_chain`) and the inputs it stores
+    (:func:`chain_cache_bytes`) take no more memory than ``X`` or than
+    ``CHAIN_CACHE_FLOOR`` bytes (64 MiB), else re-runs the module per chunk
+    (:class:`_HookInputs`); True and False force a path (True falls back
+    when the module is not a chain).
     """
-    for spec in specs:
-        # Before any layer is scored: a bad input or layer costs no work.
-        check_campaign_layer(spec)
-    y = torch.as_tensor(y)
-    order = torch.argsort(y, stable=True)
-    y_sorted = y[order]
+    specs = traced.specs
     layer = specs[0].layer
     device, dtype = layer.weight.device, layer.weight.dtype
-    chunk_size = params["chunk_size"]
-    inputs = None
     if chain is not False:
-        probe = X[order[:2]].to(device=device, dtype=dtype)
-        leaves = trace_chain(module, probe, [spec.layer for spec in specs])
+        leaves = traced.chain()
         if leaves is not None:
             x_bytes = X.numel() * torch.empty(0, dtype=dtype).element_size()
             budget = max(x_bytes, CHAIN_CACHE_FLOOR)
             fits = chain_cache_bytes(specs, len(order), dtype) <= budget
             if chain is True or fits:
-                inputs = _ChainInputs(
-                    leaves, specs, X, order, chunk_size, device, dtype
-                )
-    if inputs is None:
-        inputs = _HookInputs(module, specs, X, order, chunk_size, device, dtype)
+                return _ChainInputs(leaves, specs, X, order, chunk_size, device, dtype)
+    return _HookInputs(module, specs, X, order, chunk_size, device, dtype)
+
+
+def run_campaign(module, X, y, n_classes, traced, alphas, *, chain="auto", **params):
+    """Initialize every layer of ``traced.specs`` in order; return the reports.
+
+    ``traced`` is the module's :class:`sknc._trace.Trace` (one forward
+    pass, shared with the caller). ``X`` is a tensor of scoring rows (kept
+    on the CPU and streamed to the module's device chunk by chunk), ``y``
+    their integer class codes. Rows are visited sorted by class (a stable
+    sort), so that each chunk's classes are contiguous. ``chain``: see
+    :func:`layer_inputs`.
+    """
+    specs = traced.specs
+    for spec in specs:
+        # Before any layer is scored: a bad input or layer costs no work.
+        check_campaign_layer(spec, params["max_candidates"])
+    y = torch.as_tensor(y)
+    order = torch.argsort(y, stable=True)
+    y_sorted = y[order]
+    inputs = layer_inputs(
+        module, traced, X, order, chunk_size=params["chunk_size"], chain=chain
+    )
     reports = []
     for i, (spec, alpha) in enumerate(zip(specs, alphas)):
         reports.append(

@@ -31,8 +31,8 @@ from sknc._distributions import (
     orthogonal,
     xavier_normal,
 )
-from sknc._driver import run_campaign
-from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace_layers
+from sknc._driver import preactivation_std, run_campaign
+from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace
 from sknc._validation import draw_seed, encode_labels, writable
 
 
@@ -358,9 +358,8 @@ class LSUVInit(BaseInitializer):
         dtype = next(module.parameters()).dtype
         device = next(module.parameters()).device
         X = X.to(device=device, dtype=dtype)
-        specs = _trace(module, X[:2])
         scales = []
-        for spec in specs:
+        for spec in _trace(module, X[:2]).specs:
             layer = spec.layer
             k, fan_in, fan_out = layer_fans(layer)
             w = orthogonal(k, fan_in, fan_out, generator)
@@ -372,7 +371,9 @@ class LSUVInit(BaseInitializer):
             for _ in range(self.max_iter):
                 H = layer_input(module, layer, X)
                 with torch.no_grad():
-                    std = float(layer(H).std())
+                    std = preactivation_std(
+                        spec, [(slice(None), H)], layer.weight.flatten(1), 0.0, None
+                    )
                 if abs(std - self.target_std) <= self.tol or std == 0:
                     break
                 with torch.no_grad():
@@ -585,22 +586,14 @@ class NeuronCampaign(BaseInitializer):
 
     def _campaign(self, module, X, codes, n_classes, generator, device):
         dtype = next(module.parameters()).dtype
-        specs = _trace(module, X[:2].to(device=device, dtype=dtype))
-        alphas = resolve_alpha(self.alpha, len(specs))
-        for spec in specs:
-            k = layer_fans(spec.layer)[0]
-            if self.max_candidates < k:
-                raise ValueError(
-                    f"max_candidates={self.max_candidates} is smaller than the "
-                    f"{k} neurons of layer {spec.name!r}; each layer needs at "
-                    "least as many candidates as neurons"
-                )
+        traced = _trace(module, X[:2].to(device=device, dtype=dtype))
+        alphas = resolve_alpha(self.alpha, len(traced.specs))
         report = run_campaign(
             module,
             X,
             codes,
             n_classes,
-            specs,
+            traced,
             alphas,
             candidate_ratio=self.candidate_ratio,
             max_candidates=self.max_candidates,
@@ -617,9 +610,12 @@ class NeuronCampaign(BaseInitializer):
 
 
 def _trace(module, x):
-    """Trace the module's Linear and Conv2d layers on ``x``, with clear errors."""
+    """Trace the module's Linear and Conv2d layers on ``x``, with clear errors.
+
+    Returns the :class:`sknc._trace.Trace` (one forward pass of ``x``).
+    """
     try:
-        specs = trace_layers(module, x)
+        traced = trace(module, x)
     except (RuntimeError, TypeError) as exc:
         hint = ""
         if x.dim() != 4 and any(isinstance(m, nn.Conv2d) for m in module.modules()):
@@ -635,9 +631,9 @@ def _trace(module, x):
             f"X with rows of shape {tuple(x.shape[1:])} cannot be fed to the "
             f"module{hint}: {exc}"
         ) from exc
-    if not specs:
+    if not traced.specs:
         raise ValueError("the module calls no nn.Linear or nn.Conv2d layer in forward")
-    return specs
+    return traced
 
 
 INITIALIZERS = {

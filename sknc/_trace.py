@@ -105,8 +105,33 @@ def layer_fans(layer):
     return k, fan_in, fan_out
 
 
-def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
-    """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
+@dataclasses.dataclass
+class Trace:
+    """One forward pass of a module, recorded leaf by leaf.
+
+    Attributes
+    ----------
+    specs : list of LayerSpec
+        The Linear and Conv2d layers in the order forward calls them.
+    calls : list of tuple
+        ``(leaf, args, kwargs, output)`` of every leaf call, in order.
+    x : torch.Tensor
+        The batch the module was run on.
+    """
+
+    specs: list
+    calls: list
+    x: object
+
+    def chain(self, layers=None):
+        """The leaves the module applies as a chain up to the last layer, or
+        None (see :func:`trace_chain`); no second forward pass."""
+        layers = [spec.layer for spec in self.specs] if layers is None else layers
+        return _chain(self.calls, self.x, layers)
+
+
+def trace(module, x, layer_types=WEIGHT_LAYERS):
+    """Run ``module`` on ``x`` once; return its :class:`Trace`.
 
     Parameters
     ----------
@@ -117,13 +142,11 @@ def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
 
     Returns
     -------
-    specs : list of LayerSpec
+    trace : Trace
     """
     names = {m: n for n, m in module.named_modules()}
-    calls = [
-        (mod, args[0] if args else None, out)
-        for mod, args, _, out in _leaf_calls(module, x)
-    ]
+    leaf_calls = _leaf_calls(module, x)
+    calls = [(mod, args[0] if args else None, out) for mod, args, _, out in leaf_calls]
 
     specs, seen = [], set()
     for i, (mod, layer_in, out) in enumerate(calls):
@@ -155,7 +178,24 @@ def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
                 traced_rows=len(x) if isinstance(x, torch.Tensor) else None,
             )
         )
-    return specs
+    return Trace(specs, leaf_calls, x)
+
+
+def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
+    """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    x : torch.Tensor
+        A small batch the module accepts.
+    layer_types : tuple of type, default=(nn.Linear, nn.Conv2d)
+
+    Returns
+    -------
+    specs : list of LayerSpec
+    """
+    return trace(module, x, layer_types).specs
 
 
 def _shape(value):
@@ -201,7 +241,10 @@ def trace_chain(module, x, layers):
     leaves : list of torch.nn.Module or None
         The leaves called before the last of ``layers``, in order.
     """
-    calls = _leaf_calls(module, x)
+    return _chain(_leaf_calls(module, x), x, layers)
+
+
+def _chain(calls, x, layers):
     chain, previous = [], x
     for mod, args, kwargs, output in calls:
         if kwargs or len(args) != 1 or args[0] is not previous:
@@ -247,7 +290,8 @@ def hidden_layers(module, x, include_output=False):
         which of its calls in one forward pass (0 for the first).
     """
     names = {m: n for n, m in module.named_modules()}
-    specs = trace_layers(module, x)
+    traced = trace(module, x)
+    specs = traced.specs
     if not specs:
         raise ValueError(
             f"module {type(module).__name__} calls no nn.Linear or nn.Conv2d layer "
@@ -255,7 +299,7 @@ def hidden_layers(module, x, include_output=False):
         )
     if not include_output:
         specs = specs[:-1]
-    calls = [mod for mod, _, _, _ in _leaf_calls(module, x)]
+    calls = [mod for mod, _, _, _ in traced.calls]
     found = []
     for spec in specs:
         target = spec.layer if spec.activation is None else spec.activation

@@ -5,9 +5,10 @@ import pytest
 import torch
 from torch import nn
 
+from sknc._campaign import campaign_scores
 from sknc._distributions import he_normal, make_generator
-from sknc._driver import run_campaign
-from sknc._trace import trace_chain, trace_layers
+from sknc._driver import _ChainInputs, layer_inputs, layer_stats, run_campaign
+from sknc._trace import trace, trace_chain, trace_layers
 
 
 def _chain_net():
@@ -68,7 +69,8 @@ def test_chain_path_selects_like_hook_path(
     results = []
     for chain in (True, False):
         net = make_net().eval()
-        specs = trace_layers(net, X[:2])
+        traced = trace(net, X[:2])
+        specs = traced.specs
         if chain:
             assert trace_chain(net, X[:2], [s.layer for s in specs]) is not None
         reports = run_campaign(
@@ -76,7 +78,7 @@ def test_chain_path_selects_like_hook_path(
             X,
             y,
             3,
-            specs,
+            traced,
             [1.0, 0.5, 0.0],
             chain=chain,
             **_params(
@@ -120,8 +122,7 @@ def test_chain_path_used_only_within_memory_of_X(monkeypatch):
             nn.ReLU(),
             nn.Linear(3, 2),
         )
-        specs = trace_layers(net, X[:2])
-        run_campaign(net, X, y, 2, specs, [0.5] * 3, **params)
+        run_campaign(net, X, y, 2, trace(net, X[:2]), [0.5] * 3, **params)
         assert built == expected
 
 
@@ -156,7 +157,65 @@ def test_rows_folded_into_the_batch_are_refused():
     responses paired with the wrong labels."""
     net = nn.Sequential(_FoldRows(), nn.Linear(4, 3))
     X = torch.randn(20, 8)
-    specs = trace_layers(net, X)
+    traced = trace(net, X)
+    specs = traced.specs
     assert specs[0].input_shape == (40, 4) and specs[0].traced_rows == 20
     with pytest.raises(ValueError, match="receives 40 rows for 20 rows of X"):
-        run_campaign(net, X, torch.arange(20) % 2, 2, specs, [0.5], **_params())
+        run_campaign(net, X, torch.arange(20) % 2, 2, traced, [0.5], **_params())
+
+
+def _direct_scores(A, y, alpha):
+    """The campaign's formulas (user guide) on the whole response matrix at once."""
+    classes = np.unique(y)
+    s_in = A.std(axis=0)
+    means = np.stack([A[y == c].mean(axis=0) for c in classes])
+    stds = np.stack([A[y == c].std(axis=0) for c in classes])
+    inter = means.std(axis=0)
+    intra = stds.mean(axis=0)
+    s_tie = inter / np.linalg.norm(inter) - intra / np.linalg.norm(intra)
+    s_tie /= np.linalg.norm(s_tie)
+    s_in /= np.linalg.norm(s_in)
+    return alpha * s_in + (1 - alpha) * s_tie, s_in, s_tie, means
+
+
+@pytest.fixture
+def layer_data():
+    rng = np.random.RandomState(0)
+    n, d, m, c = 301, 12, 40, 4
+    y = rng.randint(0, c, size=n)
+    H = rng.normal(size=(n, d)) + y[:, None] * 0.3 + 5.0
+    W = rng.normal(size=(m, d)) / np.sqrt(d)
+    return torch.from_numpy(H), torch.from_numpy(W), torch.from_numpy(y), c
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("chunk_size", [None, 1, 17, 300])
+@pytest.mark.parametrize("chain", [True, False])
+def test_scores_match_direct_computation(layer_data, alpha, chunk_size, chain):
+    """Check that the scores streamed by production's path (layer_inputs,
+    then layer_stats, chunk by chunk, rows sorted by class) equal the
+    formulas computed on the whole response matrix."""
+    H, W, y, c = layer_data
+    net = nn.Sequential(nn.Linear(H.shape[1], 5), nn.ReLU()).double()
+    traced = trace(net, H[:2])
+    order = torch.argsort(y, stable=True)
+    inputs = layer_inputs(net, traced, H, order, chunk_size=chunk_size, chain=chain)
+    assert isinstance(inputs, _ChainInputs) is chain
+    stats = layer_stats(
+        inputs,
+        0,
+        traced.specs[0],
+        y[order],
+        c,
+        W,
+        bias=0.1,
+        chunk_size=chunk_size,
+        spatial="mean",
+    )
+    got = campaign_scores(stats, alpha)
+    A = torch.relu(H @ W.T + 0.1).numpy()
+    score, s_in, s_tie, means = _direct_scores(A, y.numpy(), alpha)
+    np.testing.assert_allclose(got["score"].numpy(), score, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got["input"].numpy(), s_in, rtol=1e-9)
+    np.testing.assert_allclose(got["target"].numpy(), s_tie, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got["class_means"].numpy(), means, rtol=1e-9)
