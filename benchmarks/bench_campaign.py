@@ -133,7 +133,13 @@ def skorch_epoch(X, y, hidden, seed, durations):
     the input validation that every ``partial_fit`` call does).
     """
     clf = NCMLPClassifier(
-        hidden, initializer="he", max_epochs=0, batch_size=100, random_state=seed
+        hidden,
+        initializer="he",
+        max_epochs=0,
+        optimizer="sgd",
+        lr=0.1,
+        batch_size=100,
+        random_state=seed,
     ).fit(X, y)
 
     def run():

@@ -182,19 +182,8 @@ def trace(module, x, layer_types=WEIGHT_LAYERS):
 
 
 def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
-    """Return the :class:`LayerSpec` of every layer of ``layer_types`` in forward order.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    x : torch.Tensor
-        A small batch the module accepts.
-    layer_types : tuple of type, default=(nn.Linear, nn.Conv2d)
-
-    Returns
-    -------
-    specs : list of LayerSpec
-    """
+    """The :class:`LayerSpec` of every layer of ``layer_types``, in forward
+    order: ``trace(module, x, layer_types).specs`` (see :func:`trace`)."""
     return trace(module, x, layer_types).specs
 
 

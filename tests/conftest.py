@@ -80,3 +80,15 @@ def custom_module():
     """A 4-5-6-2 module whose registration order differs from its call order."""
     torch.manual_seed(0)
     return _Custom()
+
+
+@pytest.fixture
+def layer_data():
+    """One layer's input H (301 x 12, float64, shifted by +5 and by class),
+    40 candidates W, labels y in 4 classes, and the number of classes."""
+    rng = np.random.RandomState(0)
+    n, d, m, c = 301, 12, 40, 4
+    y = rng.randint(0, c, size=n)
+    H = rng.normal(size=(n, d)) + y[:, None] * 0.3 + 5.0
+    W = rng.normal(size=(m, d)) / np.sqrt(d)
+    return torch.from_numpy(H), torch.from_numpy(W), torch.from_numpy(y), c

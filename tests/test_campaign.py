@@ -26,16 +26,6 @@ def _stats(A, y, n_classes):
     return ResponseStats.empty(n_classes, A.shape[1]).update(A, y)
 
 
-@pytest.fixture
-def layer_data():
-    rng = np.random.RandomState(0)
-    n, d, m, c = 301, 12, 40, 4
-    y = rng.randint(0, c, size=n)
-    H = rng.normal(size=(n, d)) + y[:, None] * 0.3 + 5.0
-    W = rng.normal(size=(m, d)) / np.sqrt(d)
-    return torch.from_numpy(H), torch.from_numpy(W), torch.from_numpy(y), c
-
-
 def test_scores_stable_with_large_offset():
     """Check that a response mean far above its spread keeps its variance."""
     rng = np.random.RandomState(1)

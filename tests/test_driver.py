@@ -178,16 +178,6 @@ def _direct_scores(A, y, alpha):
     return alpha * s_in + (1 - alpha) * s_tie, s_in, s_tie, means
 
 
-@pytest.fixture
-def layer_data():
-    rng = np.random.RandomState(0)
-    n, d, m, c = 301, 12, 40, 4
-    y = rng.randint(0, c, size=n)
-    H = rng.normal(size=(n, d)) + y[:, None] * 0.3 + 5.0
-    W = rng.normal(size=(m, d)) / np.sqrt(d)
-    return torch.from_numpy(H), torch.from_numpy(W), torch.from_numpy(y), c
-
-
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
 @pytest.mark.parametrize("chunk_size", [None, 1, 17, 300])
 @pytest.mark.parametrize("chain", [True, False])
