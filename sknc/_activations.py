@@ -83,7 +83,7 @@ ACTIVATIONS = {
             "relu",
             nn.ReLU,
             lambda x: np.maximum(x, 0.0),
-            lambda x: (x > 0).astype(float),
+            lambda x: np.where(x > 0, 1.0, 0.0),
             True,
             None,
         ),

@@ -1,5 +1,5 @@
-"""Display-style plots: the information plane, and test-error curves
-(needs ``sknc[plots]``).
+"""Display-style plots: the information plane, mean-field phases and
+test-error curves (needs ``sknc[plots]``).
 
 Not imported by :mod:`sknc`; matplotlib is imported only when a plot is
 drawn.
@@ -540,6 +540,117 @@ class ErrorCurvesDisplay:
 
     def close(self):
         """Close the figure (frees its memory in scripts that draw many)."""
+        _pyplot().close(self.figure_)
+
+
+class MeanFieldDisplay:
+    """Mean-field phases of random networks, and their measured I(X;T).
+
+    Left: the plane of weight variance ``sigma_w2`` and bias variance
+    ``sigma_b2``, cut by the edge of chaos (``chi_1 = 1``, from
+    :func:`~sknc.information.critical_sigma_w2` on a grid of ``sigma_b2``)
+    into the ordered phase (left of the curve) and the chaotic phase
+    (right, shaded); the sweep's networks are the points at its
+    ``sigma_b2``, filled where chaotic. Right: the KDE estimate of I(X;T)
+    of each layer against ``sigma_w2``, with the edge of chaos marked.
+
+    Parameters
+    ----------
+    sweep : sklearn.utils.Bunch
+        The result of :func:`~sknc.information.mean_field_sweep`.
+
+    Attributes
+    ----------
+    sigma_b2_grid_ : ndarray
+    edge_ : ndarray
+        The critical ``sigma_w2`` at each ``sigma_b2`` of the grid.
+    axes_ : ndarray of matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknc.information import mean_field_sweep
+    >>> from sknc.plotting import MeanFieldDisplay
+    >>> X = np.random.RandomState(0).normal(size=(40, 3))
+    >>> sweep = mean_field_sweep([0.5, 2.0], 0.05, "tanh", X, depth=2, width=8,
+    ...                          random_state=0)
+    >>> disp = MeanFieldDisplay.from_sweep(sweep, sigma_b2_grid=[0.0, 0.05])
+    >>> disp.edge_.round(3).tolist()
+    [1.0, 1.761]
+    >>> disp.close()
+    """
+
+    def __init__(self, sweep):
+        self.sweep = sweep
+
+    @classmethod
+    def from_sweep(cls, sweep, *, sigma_b2_grid=None, axes=None):
+        """Plot ``sweep`` (see the class) and return the display.
+
+        ``sigma_b2_grid`` defaults to 25 values from 0 to twice the sweep's
+        ``sigma_b2`` (at least 0.1).
+        """
+        return cls(sweep).plot(sigma_b2_grid=sigma_b2_grid, axes=axes)
+
+    def plot(self, *, sigma_b2_grid=None, axes=None):
+        """Draw both panels on ``axes`` (two Axes; a new figure if None)."""
+        from sknc.information import critical_sigma_w2
+
+        plt = _pyplot()
+        sweep = self.sweep
+        if axes is None:
+            _, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        axes = np.asarray(axes, dtype=object).ravel()
+        if axes.size != 2:
+            raise ValueError(f"axes must hold 2 Axes; got {axes.size}")
+        if sigma_b2_grid is None:
+            sigma_b2_grid = np.linspace(0.0, max(0.1, 2 * sweep.sigma_b2), 25)
+        grid = np.asarray(sigma_b2_grid, dtype=float)
+        edge = np.array([critical_sigma_w2(b, sweep.activation) for b in grid])
+        ax = axes[0]
+        w_max = max(float(np.max(sweep.sigma_w2)), float(np.max(edge))) * 1.5
+        ax.plot(edge, grid, color="k", label="edge of chaos (chi1 = 1)")
+        ax.fill_betweenx(grid, edge, w_max, color="C3", alpha=0.12)
+        chaotic = sweep.chi1 > 1.0
+        ax.scatter(
+            sweep.sigma_w2,
+            np.full(len(sweep.sigma_w2), sweep.sigma_b2),
+            c=np.where(chaotic, "C3", "white"),
+            edgecolors="C3",
+            zorder=3,
+            label="swept networks (filled: chaotic)",
+        )
+        ax.text(0.03, 0.92, "ordered", transform=ax.transAxes)
+        ax.text(0.80, 0.92, "chaotic", transform=ax.transAxes)
+        ax.set_xlim(0.0, w_max)
+        ax.set_xlabel("sigma_w2")
+        ax.set_ylabel("sigma_b2")
+        ax.set_title(f"mean-field phases, {sweep.activation}")
+        ax.legend(loc="lower right", fontsize="small")
+        ax = axes[1]
+        for layer in range(sweep.mi_xt.shape[1]):
+            ax.plot(
+                sweep.sigma_w2,
+                sweep.mi_xt[:, layer],
+                marker=_MARKERS[layer % len(_MARKERS)],
+                label=_layer_label(layer),
+            )
+        ax.axvline(sweep.critical_sigma_w2, color="k", linestyle="--")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("sigma_w2")
+        ax.set_ylabel("I(X;T) [bits], KDE upper bound")
+        ax.set_title(f"random networks, sigma_b2 = {sweep.sigma_b2:g}")
+        ax.legend(fontsize="small")
+        axes[0].figure.tight_layout()
+        self.sigma_b2_grid_ = grid
+        self.edge_ = edge
+        self.axes_ = axes
+        self.figure_ = axes[0].figure
+        return self
+
+    def close(self):
+        """Close the figure."""
         _pyplot().close(self.figure_)
 
 

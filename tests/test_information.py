@@ -332,3 +332,83 @@ def test_binning_ib12_first_tanh_layer_keeps_all_12_bits(shared_data):
         assert i_xt == pytest.approx(12.0, abs=1e-12)
         assert round(i_ty, 3) == 0.999
         assert i_ty == pytest.approx(h_y, abs=1e-12)
+
+
+# -- discrete T of known entropy, every estimator (issue: information tools
+# held to their references) ----------------------------------------------
+
+
+def _levels(counts, spacing=10.0):
+    """A 1-unit T taking level ``spacing * k`` on ``counts[k]`` rows."""
+    return np.repeat(spacing * np.arange(len(counts)), counts)[:, None]
+
+
+DYADIC = [512, 256, 128, 64, 32, 16, 8, 8]  # p = 1/2, ..., 1/128, 1/128
+
+
+def test_dyadic_entropy_is_1_984375():
+    """Check the reference value itself: H(1/2, ..., 1/128, 1/128) bits."""
+    assert _entropy_bits(DYADIC) == 1.984375
+
+
+@pytest.mark.parametrize("counts", [[256] * 4, [100] * 7, DYADIC])
+def test_quantile_binning_exact_and_never_falls_with_more_bins(counts):
+    """Check that quantile binning gives the exact entropy of discrete levels
+    whenever n_bins >= levels, and never less information when bins are
+    added (n_bins from 2 to 50; ties are never split)."""
+    T = _levels(counts)
+    exact = _entropy_bits(counts)
+    previous = 0.0
+    for n_bins in range(2, 51):
+        h, _ = AdaptiveBinningEstimator(rule="quantile", n_bins=n_bins).estimate(T)
+        if n_bins >= len(counts):
+            assert h == pytest.approx(exact, abs=1e-12)
+        assert h >= previous - 1e-12
+        previous = h
+
+
+def test_quantile_binning_docstring_case_gives_two_bits():
+    """Check the issue's case: four equally likely levels on 1024 rows give
+    2 bits with 5 or 30 bins (1.5 before the fix)."""
+    T = np.repeat(np.arange(4.0), 256)[:, None]
+    for n_bins in (4, 5, 8, 30):
+        est = AdaptiveBinningEstimator(rule="quantile", n_bins=n_bins)
+        assert est.estimate(T)[0] == 2.0
+
+
+@pytest.mark.parametrize("counts", [[64] * 5, DYADIC])
+def test_every_estimator_recovers_discrete_entropy_bits(counts):
+    """Check every estimator on well-separated discrete levels (spacing 10):
+    each gives the exact entropy of the levels (the KDE bound to 1e-9 bits:
+    the kernel between levels is exp(-100 / 2e-3))."""
+    T = _levels(counts)
+    exact = _entropy_bits(counts)
+    estimators = [
+        BinningEstimator(n_bins=len(counts)),
+        BinningEstimator(n_bins=len(counts) + 1, convention="reference"),
+        AdaptiveBinningEstimator(rule="quantile", n_bins=len(counts)),
+        KDEEstimator(noise_variance=1e-3),
+        KMeansEstimator(n_clusters=len(counts), random_state=0),
+    ]
+    for est in estimators:
+        assert est.estimate(T)[0] == pytest.approx(exact, abs=1e-9), est
+
+
+def test_reference_binning_hand_computed_case():
+    """Check Shwartz-Ziv & Tishby's binning on a hand-computed case: edges
+    linspace(-1, 1, 5) = -1, -0.5, 0, 0.5, 1, np.digitize, values >= 1 (and
+    below -1, by the reference's wrap-around) in one more cell."""
+    from sknc.information._binning import reference_bin_codes, uniform_bin_codes
+
+    T = np.array([-1.0, -0.5, 0.0, 0.25, 0.5, 0.99, 1.0, 2.0, -1.5])[:, None]
+    codes = reference_bin_codes(T, 5, (-1.0, 1.0)).ravel().tolist()
+    assert codes == [1, 2, 3, 3, 4, 4, 5, 5, 5]
+    # sknc's default: 5 equal intervals, values outside clipped.
+    assert uniform_bin_codes(T, 5, (-1.0, 1.0)).ravel().tolist() == [
+        0, 1, 2, 3, 3, 4, 4, 4, 0,
+    ]  # fmt: skip
+    # 5 symbols of counts 1, 1, 2, 2, 3 on 9 rows:
+    h, _ = BinningEstimator(
+        n_bins=5, value_range=(-1, 1), convention="reference"
+    ).estimate(T)
+    assert h == pytest.approx(_entropy_bits([1, 1, 2, 2, 3]), abs=1e-12)

@@ -101,7 +101,8 @@ def test_kde_blocked_distances_match_one_block(monkeypatch):
     T = rng.normal(size=(150, 3))
     y = rng.randint(0, 2, size=150)
     whole = KDEEstimator(noise_variance=0.3).estimate(T, y)
-    monkeypatch.setattr(_kde, "_BLOCK_ENTRIES", 7 * 150)
+    # Tiles of 32 rows: 150 is not a multiple, so the last tiles are partial.
+    monkeypatch.setattr(_kde, "_BLOCK_ENTRIES", 32 * 32)
     blocked = KDEEstimator(noise_variance=0.3).estimate(T, y)
     assert blocked == pytest.approx(whole, abs=1e-12)
 
@@ -117,3 +118,37 @@ def test_kde_max_samples_subsamples_reproducibly():
     assert first[0] == pytest.approx(6.0, abs=1e-6)
     full = KDEEstimator(noise_variance=1e-8, max_samples=None).estimate(T)[0]
     assert full == pytest.approx(np.log2(500), abs=1e-3)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e100])
+@pytest.mark.parametrize("noise_variance", [1e-3, 1e-20])
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_kde_bounds_clamped_by_construction(scale, noise_variance, bound):
+    """Check that on distinct, far-apart points I(X;T) <= log2(n) and
+    I(T;Y) <= H(Y) hold exactly (no tolerance), also with a tiny noise
+    variance or huge activations, where the rounding of the self-distances
+    used to give thousands of bits."""
+    from sknc.information import discrete_entropy
+
+    rng = np.random.RandomState(0)
+    T = rng.normal(size=(100, 5)) * scale
+    y = np.arange(100) % 3
+    i_xt, i_ty = KDEEstimator(noise_variance=noise_variance, bound=bound).estimate(T, y)
+    assert i_xt <= np.log2(100)
+    assert i_ty <= discrete_entropy(y)
+    if scale > 1 or noise_variance < 1e-10:
+        # Far apart relative to the noise: the ceiling, to rounding.
+        assert i_xt == pytest.approx(np.log2(100), abs=1e-12)
+        assert i_ty == pytest.approx(discrete_entropy(y), abs=1e-12)
+
+
+def test_kde_log_mean_kernel_is_the_formula():
+    """Check the tiled, symmetric kernel sums against the formula computed
+    on the whole distance matrix: log mean_j exp(-D_ij / scale)."""
+    rng = np.random.RandomState(1)
+    T = rng.normal(size=(203, 4))
+    D = ((T[:, None, :] - T[None, :, :]) ** 2).sum(-1)
+    direct = np.log(np.exp(-D / 2.0).mean(axis=1))
+    np.testing.assert_allclose(
+        _kde.log_mean_kernel(T, 2.0), direct, rtol=1e-12, atol=1e-12
+    )

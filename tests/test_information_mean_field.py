@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from sknc.information import chi1, fixed_point_q, length_map, mean_field_sweep
+from sknc.information import (
+    chi1,
+    critical_sigma_w2,
+    fixed_point_q,
+    length_map,
+    mean_field_sweep,
+)
 
 
 def test_chi1_relu_edge_of_chaos_at_sigma_w2_two():
@@ -134,3 +140,80 @@ def test_mean_field_rejects_bad_parameters(call, match):
     """Check that bad variances, activations or sizes raise a named ValueError."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _quad_reference(f, q):
+    """E[f(sqrt(q) z)] by scipy's quad in the activation's own variable
+    u = sqrt(q) z (an independent parametrization from sknc's)."""
+    from scipy.integrate import quad
+
+    s = np.sqrt(q)
+
+    def g(u):
+        return f(u) * np.exp(-0.5 * (u / s) ** 2) / (s * np.sqrt(2 * np.pi))
+
+    pieces = [(-np.inf, -50.0), (-50.0, 0.0), (0.0, 50.0), (50.0, np.inf)]
+    return sum(quad(g, a, b, epsabs=0.0, epsrel=1e-13, limit=500)[0] for a, b in pieces)
+
+
+@pytest.mark.parametrize("q", np.logspace(-3, 4, 15))
+def test_expectations_match_quad_at_any_variance(q):
+    """Check the length map and chi_1 integrands of tanh and ReLU against
+    scipy's quad for q from 1e-3 to 1e4 (relative error <= 1e-6; a fixed
+    100-node Gauss-Hermite rule was 88 % off for tanh' at q = 100)."""
+    from sknc.information._mean_field import _gauss_expectation
+
+    cases = [
+        lambda u: np.tanh(u) ** 2,
+        lambda u: (1 - np.tanh(u) ** 2) ** 2,
+        lambda u: np.maximum(u, 0.0) ** 2,
+        lambda u: 1.0 if u > 0 else 0.0,
+    ]
+    for f in cases:
+        got = float(_gauss_expectation(f, q))
+        assert got == pytest.approx(_quad_reference(f, q), rel=1e-6)
+
+
+def test_chi1_at_large_variance_is_chaotic():
+    """Check the issue's case: tanh at sigma_w2 = 100, sigma_b2 = 0.05 is
+    chaotic, chi_1 about 5.54 (the fixed rule gave 0.713, ordered)."""
+    q = fixed_point_q(100.0, 0.05, "tanh")
+    expected = 100.0 * _quad_reference(lambda u: (1 - np.tanh(u) ** 2) ** 2, q)
+    assert chi1(100.0, 0.05, "tanh") == pytest.approx(expected, rel=1e-9)
+    assert 5.5 < expected < 5.6
+
+
+def test_critical_sigma_w2_tanh_and_relu():
+    """Check the edge of chaos: ReLU at exactly 2 (1 for the identity), and
+    tanh at sigma_b2 = 0.05 against an independent root finding on quad's
+    expectations (to 1e-6)."""
+    from scipy.optimize import brentq
+
+    assert critical_sigma_w2(0.0, "relu") == pytest.approx(2.0, abs=1e-12)
+    assert critical_sigma_w2(0.3, "identity") == pytest.approx(1.0, abs=1e-12)
+
+    def chi1_reference(sw2, sb2=0.05):
+        def gap(q):
+            return sw2 * _quad_reference(lambda u: np.tanh(u) ** 2, q) + sb2 - q
+
+        q_star = brentq(gap, 1e-9, sw2 + sb2, xtol=1e-14)
+        dphi2 = _quad_reference(lambda u: (1 - np.tanh(u) ** 2) ** 2, q_star)
+        return sw2 * dphi2 - 1.0
+
+    expected = brentq(chi1_reference, 1.2, 3.0, xtol=1e-12)
+    assert critical_sigma_w2(0.05, "tanh") == pytest.approx(expected, abs=1e-6)
+    assert round(expected, 3) == 1.761
+    # chi_1 crosses 1 there: ordered just below, chaotic just above.
+    assert chi1(expected * 0.99, 0.05) < 1.0 < chi1(expected * 1.01, 0.05)
+
+
+def test_sweep_reports_its_edge_of_chaos():
+    """Check that mean_field_sweep carries its bias variance, activation and
+    edge of chaos, and that chi_1 is above 1 exactly past that edge."""
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    res = mean_field_sweep(
+        [0.5, 1.5, 2.0, 4.0], 0.05, "tanh", X, depth=2, width=6, random_state=0
+    )
+    assert res.sigma_b2 == 0.05 and res.activation == "tanh"
+    assert res.critical_sigma_w2 == critical_sigma_w2(0.05, "tanh")
+    np.testing.assert_array_equal(res.chi1 > 1.0, res.sigma_w2 > res.critical_sigma_w2)

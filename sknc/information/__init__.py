@@ -13,6 +13,7 @@ from sknc.information._kde import KDEEstimator
 from sknc.information._kmeans import KMeansEstimator
 from sknc.information._mean_field import (
     chi1,
+    critical_sigma_w2,
     fixed_point_q,
     length_map,
     mean_field_sweep,
@@ -32,6 +33,7 @@ __all__ = [
     "KDEEstimator",
     "KMeansEstimator",
     "chi1",
+    "critical_sigma_w2",
     "discrete_entropy",
     "fixed_point_q",
     "get_estimator",

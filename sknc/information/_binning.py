@@ -31,8 +31,10 @@ def _check_value_range(value_range):
 def uniform_bin_codes(T, n_bins, value_range=None):
     """Bin index (0..n_bins-1) of every entry of ``T`` on equal-width bins.
 
-    Values outside ``value_range`` fall in the first or last bin. A constant
-    ``T`` with ``value_range=None`` falls in a single bin.
+    ``n_bins`` intervals of equal width cover ``value_range``; a value on an
+    edge goes to the bin above it (the last bin is closed), values outside
+    the range fall in the first or last bin. A constant ``T`` with
+    ``value_range=None`` falls in a single bin.
     """
     lo, hi = (T.min(), T.max()) if value_range is None else value_range
     if hi <= lo:
@@ -41,22 +43,83 @@ def uniform_bin_codes(T, n_bins, value_range=None):
     return np.clip(codes, 0, n_bins - 1).astype(np.int64)
 
 
+def reference_bin_codes(T, n_bins, value_range=None):
+    """Cell of every entry of ``T`` as Shwartz-Ziv & Tishby's code bins it.
+
+    Their code takes ``n_bins`` *edges*, ``np.linspace(lo, hi, n_bins)``
+    (``n_bins - 1`` intervals), and ``np.digitize``: a value in
+    ``[edge_i, edge_i+1)`` gets cell ``i + 1``, a value ``>= hi`` a cell of
+    its own (``n_bins``). A value ``< lo`` gets index 0, which their
+    ``bins[index - 1]`` lookup wraps onto the same cell as the values
+    ``>= hi``; this is reproduced (it cannot happen for tanh or ReLU
+    activations on ``[-1, 1]``).
+    """
+    lo, hi = (T.min(), T.max()) if value_range is None else value_range
+    edges = np.linspace(lo, hi, n_bins)
+    codes = np.digitize(T, edges)
+    codes[codes == 0] = n_bins
+    return codes.astype(np.int64)
+
+
+def quantile_bin_codes(col, n_bins):
+    """Equal-mass bins of one unit's values, ties never split.
+
+    The cuts fall between consecutive distinct values, at the cumulative
+    counts nearest to ``j * n / n_bins`` (``j = 1 .. n_bins - 1``; a cut
+    chosen twice is kept once), and a value's bin is the number of cuts
+    below it, computed on the ranks of the distinct values, so equal values
+    always share a bin and no rounding of an edge can move one. With at
+    most ``n_bins`` distinct values every value gets a bin of its own; with
+    continuous data the bins hold ``n / n_bins`` rows each, to one row.
+
+    Parameters
+    ----------
+    col : ndarray of shape (n_samples,)
+    n_bins : int
+
+    Returns
+    -------
+    codes : ndarray of int64 of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknc.information._binning import quantile_bin_codes
+    >>> col = np.repeat([0.0, 1.0, 2.0, 3.0], 3)
+    >>> quantile_bin_codes(col, 5).tolist()
+    [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    >>> quantile_bin_codes(col, 2).tolist()
+    [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    """
+    values, rank, counts = np.unique(col, return_inverse=True, return_counts=True)
+    if len(values) <= n_bins:
+        return rank.astype(np.int64).ravel()
+    # cum[i]: rows with a value <= values[i]; a cut after i separates them.
+    cum = np.cumsum(counts)[:-1]
+    targets = np.arange(1, n_bins) * (len(col) / n_bins)
+    right = np.clip(np.searchsorted(cum, targets), 0, len(cum) - 1)
+    left = np.clip(right - 1, 0, len(cum) - 1)
+    nearer_left = np.abs(cum[left] - targets) <= np.abs(cum[right] - targets)
+    cuts = np.unique(np.where(nearer_left, left, right))
+    return np.searchsorted(cuts, rank.ravel(), side="left").astype(np.int64)
+
+
 def adaptive_bin_codes(T, rule, n_bins):
     """Bin index of every entry of ``T`` on per-unit edges.
 
-    ``rule`` is a :func:`numpy.histogram_bin_edges` rule or ``"quantile"``
-    (``n_bins`` equal-mass bins, ties merged).
+    ``rule`` is a :func:`numpy.histogram_bin_edges` rule (a value on an
+    interior edge goes to the bin above it, the last bin is closed, as in
+    :func:`numpy.histogram`) or ``"quantile"`` (:func:`quantile_bin_codes`).
     """
     codes = np.empty(T.shape, dtype=np.int64)
-    quantiles = np.linspace(0.0, 1.0, n_bins + 1)
     # One loop over units (few), never over samples.
     for j in range(T.shape[1]):
         col = T[:, j]
         if rule == "quantile":
-            edges = np.unique(np.quantile(col, quantiles))
+            codes[:, j] = quantile_bin_codes(col, n_bins)
         else:
             edges = np.histogram_bin_edges(col, bins=rule)
-        codes[:, j] = np.searchsorted(edges[1:-1], col, side="right")
+            codes[:, j] = np.searchsorted(edges[1:-1], col, side="right")
     return codes
 
 
@@ -72,12 +135,27 @@ class BinningEstimator(BaseMIEstimator):
     Parameters
     ----------
     n_bins : int, default=30
-        Number of equal-width bins per unit (at least 2).
+        With ``convention="intervals"``, the number of equal-width bins per
+        unit (at least 2); with ``"reference"``, the number of edges.
 
     value_range : tuple of (float, float), default=None
-        The interval ``(lo, hi)`` that is cut; values outside fall in the end
-        bins. If None, the minimum and maximum of ``T`` (over all units). Use
-        ``(-1, 1)`` for tanh layers as Shwartz-Ziv & Tishby did.
+        The interval ``(lo, hi)`` that is cut. If None, the minimum and
+        maximum of ``T`` (over all units). Use ``(-1, 1)`` for tanh layers,
+        as Shwartz-Ziv & Tishby did.
+
+    convention : {"intervals", "reference"}, default="intervals"
+        ``"intervals"``: ``n_bins`` equal intervals on ``value_range``;
+        values outside it are clipped into the end bins, so every value
+        falls in one of ``n_bins`` bins. ``"reference"``: the binning of
+        Shwartz-Ziv & Tishby's code, ``np.digitize`` on the ``n_bins``
+        edges ``np.linspace(lo, hi, n_bins)``: ``n_bins - 1`` intervals
+        (width 0.069 for 30 on ``[-1, 1]`` against 0.067) and one more cell
+        for the values ``>= hi`` (ReLU units above 1, saturated float32
+        tanh units at exactly 1), which ``"intervals"`` puts in the last
+        bin. Use it to reproduce the published information planes number
+        for number (:func:`reference_bin_codes`). On the 12-bit network
+        of ``sknc infoplane`` the two differ by up to 0.25 bits on tanh
+        layers and 0.68 on ReLU layers (``benchmarks/binning_conventions.py``).
 
     See Also
     --------
@@ -102,15 +180,20 @@ class BinningEstimator(BaseMIEstimator):
     _parameter_constraints: dict = {
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         "value_range": ["array-like", None],
+        "convention": [StrOptions({"intervals", "reference"})],
     }
 
-    def __init__(self, n_bins=30, value_range=None):
+    def __init__(self, n_bins=30, value_range=None, convention="intervals"):
         self.n_bins = n_bins
         self.value_range = value_range
+        self.convention = convention
 
     def _estimate(self, T, y_codes):
         value_range = _check_value_range(self.value_range)
-        codes = uniform_bin_codes(T, self.n_bins, value_range)
+        if self.convention == "reference":
+            codes = reference_bin_codes(T, self.n_bins, value_range)
+        else:
+            codes = uniform_bin_codes(T, self.n_bins, value_range)
         return discrete_mutual_information(row_symbols(codes), y_codes)
 
 
@@ -127,7 +210,9 @@ class AdaptiveBinningEstimator(BaseMIEstimator):
 "sqrt", "quantile"}, default="scott"
         How edges are chosen per unit: a rule of
         :func:`numpy.histogram_bin_edges`, or ``"quantile"`` for ``n_bins``
-        bins holding equal numbers of rows (tied edges are merged).
+        bins holding equal numbers of rows, tied values never split (with
+        at most ``n_bins`` distinct values, each gets a bin of its own; see
+        :func:`quantile_bin_codes`).
 
     n_bins : int, default=30
         Number of bins per unit for ``rule="quantile"``; ignored otherwise.

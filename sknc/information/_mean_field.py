@@ -1,14 +1,16 @@
 """Mean-field signal propagation at initialization (Poole et al.; Ughi & Tanner).
 
 Pure functions of the weight and bias variances. The expectations over
-``z ~ N(0, 1)`` use Gauss-Hermite quadrature (probabilists' polynomials).
+``z ~ N(0, 1)`` use adaptive quadrature (QUADPACK, through
+``scipy.integrate.quad``), accurate for any pre-activation variance.
 """
 
-from functools import lru_cache
+import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.integrate import quad
 from scipy.optimize import brentq
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -17,9 +19,8 @@ from sklearn.utils.validation import check_array
 from sknc._activations import ACTIVATIONS as REGISTRY
 from sknc.information._kde import KDEEstimator
 
-# An even number of nodes puts none at z = 0, where ReLU' is undefined, and
-# makes E[1{z > 0}] = 1/2 exactly by symmetry.
-_N_QUAD = 100
+# Accuracy asked of QUADPACK on each piece of the line.
+_EPSREL, _EPSABS = 1e-11, 1e-15
 
 
 # Activations of the registry whose fixed point can be bracketed: positively
@@ -31,19 +32,41 @@ ACTIVATIONS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _quadrature():
-    nodes, weights = np.polynomial.hermite_e.hermegauss(_N_QUAD)
-    # hermegauss integrates against exp(-z^2 / 2): divide by sqrt(2 pi).
-    return nodes, weights / np.sqrt(2.0 * np.pi)
+def _expect_one(f, q):
+    """``E[f(sqrt(q) z)]`` for one ``q >= 0``, by adaptive quadrature."""
+    if q == 0.0:
+        return float(f(0.0))
+    s = math.sqrt(q)
+    # f varies on the activation's own scale, |sqrt(q) z| ~ 1, that is
+    # |z| ~ 1/s: a narrow peak when q is large (tanh'(x)^2 has width 1, so
+    # width 1/s in z). Break the line at 0 (ReLU's kink) and at +-b so that
+    # QUADPACK's first panels see that scale; the tails are smooth.
+    b = min(8.0, 10.0 / s)
+
+    def integrand(z):
+        return f(s * z) * math.exp(-0.5 * z * z)
+
+    total = 0.0
+    for a, c in ((-np.inf, -b), (-b, 0.0), (0.0, b), (b, np.inf)):
+        value, _ = quad(integrand, a, c, epsabs=_EPSABS, epsrel=_EPSREL, limit=200)
+        total += value
+    return total / math.sqrt(2.0 * math.pi)
 
 
 def _gauss_expectation(f, q):
-    """``E[f(sqrt(q) z)]`` for ``z ~ N(0, 1)``, elementwise over ``q``."""
-    nodes, weights = _quadrature()
+    """``E[f(sqrt(q) z)]`` for ``z ~ N(0, 1)``, elementwise over ``q``.
+
+    Adaptive quadrature (``scipy.integrate.quad``) on four pieces of the
+    line, split at 0 and at ``+-min(8, 10 / sqrt(q))``, asked for a relative
+    error of 1e-11 (absolute 1e-15) on each piece. A fixed Gauss-Hermite rule cannot
+    resolve ``tanh'(sqrt(q) z)^2`` once ``sqrt(q)`` is large (its width is
+    ``1 / sqrt(q)``): 100 nodes were 88 % off at ``q = 100``.
+    """
     q = np.asarray(q, dtype=float)
-    values = f(np.sqrt(q)[..., None] * nodes)
-    return values @ weights
+    out = np.empty(q.shape)
+    for index, value in np.ndenumerate(q):
+        out[index] = _expect_one(f, float(value))
+    return out
 
 
 _COMMON = {
@@ -224,6 +247,59 @@ def chi1(sigma_w2, sigma_b2=0.0, activation="tanh", q=None):
 
 @validate_params(
     {
+        "sigma_b2": [Interval(Real, 0, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+    },
+    prefer_skip_nested_validation=True,
+)
+def critical_sigma_w2(sigma_b2=0.0, activation="tanh"):
+    """The edge of chaos: the weight variance where ``chi_1 = 1``.
+
+    For a bias variance ``sigma_b2``, the ``sigma_w2`` at which the slope
+    :func:`chi1` at the fixed point :func:`fixed_point_q` crosses 1: below
+    it the ordered phase (``chi_1 < 1``), above it the chaotic phase. Found
+    by Brent's method on ``chi1(sigma_w2) - 1``, bracketed by doubling from
+    ``sigma_w2 = 1`` (``xtol=1e-12``, ``rtol=1e-12``).
+
+    Parameters
+    ----------
+    sigma_b2 : float, default=0.0
+        Bias variance, non-negative.
+    activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}, \
+default="tanh"
+
+    Returns
+    -------
+    sigma_w2 : float
+        ``inf`` if ``chi_1`` stays below 1 up to ``sigma_w2 = 1e6``, 0 if
+        it is above 1 from ``sigma_w2 = 1e-12`` on.
+
+    Examples
+    --------
+    >>> from sknc.information import critical_sigma_w2
+    >>> round(critical_sigma_w2(0.0, "relu"), 12), round(critical_sigma_w2(0.0), 6)
+    (2.0, 1.0)
+    >>> round(critical_sigma_w2(0.05, "tanh"), 4)
+    1.761
+    """
+
+    def gap(sw2):
+        return chi1(sw2, sigma_b2, activation) - 1.0
+
+    lo, hi = 0.5, 1.0
+    while gap(lo) > 0.0:
+        lo /= 2.0
+        if lo < 1e-12:
+            return 0.0
+    while gap(hi) < 0.0:
+        lo, hi = hi, 2.0 * hi
+        if hi > 1e6:
+            return float("inf")
+    return float(brentq(gap, lo, hi, xtol=1e-12, rtol=1e-12))
+
+
+@validate_params(
+    {
         "sigma_w2_values": ["array-like"],
         "sigma_b2": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -297,8 +373,11 @@ def mean_field_sweep(
         With ``sigma_w2`` (n_values,), ``q_star`` (n_values,; ``inf`` where
         there is no finite fixed point), ``chi1`` (n_values,),
         ``q_layers`` (n_values, depth), the measured mean squared
-        pre-activation of each layer, and ``mi_xt`` (n_values, depth),
-        the KDE upper bound on I(X;T_l) in bits.
+        pre-activation of each layer, ``mi_xt`` (n_values, depth),
+        the KDE upper bound on I(X;T_l) in bits, and ``sigma_b2``,
+        ``activation`` and ``critical_sigma_w2`` (the edge of chaos at this
+        bias variance, :func:`critical_sigma_w2`). Plot it with
+        :class:`sknc.plotting.MeanFieldDisplay`.
 
     Examples
     --------
@@ -348,4 +427,7 @@ def mean_field_sweep(
         chi1=np.array([chi1(s, sigma_b2, activation) for s in sigma_w2_values]),
         q_layers=q_layers,
         mi_xt=mi_xt,
+        sigma_b2=float(sigma_b2),
+        activation=activation,
+        critical_sigma_w2=critical_sigma_w2(sigma_b2, activation),
     )
