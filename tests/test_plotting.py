@@ -155,3 +155,27 @@ def test_error_curves_display_mean_and_band(pyplot):
         [band.min(), band.max()], [5 - np.sqrt(2), 8 + np.sqrt(8)], rtol=1e-12
     )
     assert disp.ax_.get_yscale() == "log"
+
+
+def test_mean_field_display_phases_and_edge(pyplot):
+    """Check MeanFieldDisplay: the edge of chaos curve is critical_sigma_w2
+    on the grid, swept points are filled exactly where chi_1 > 1, and the
+    right panel has one line per layer and the edge marked."""
+    from sknc.information import critical_sigma_w2, mean_field_sweep
+    from sknc.plotting import MeanFieldDisplay
+
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    sweep = mean_field_sweep(
+        [0.5, 1.5, 2.5], 0.05, "tanh", X, depth=3, width=6, random_state=0
+    )
+    grid = [0.0, 0.05, 0.1]
+    disp = MeanFieldDisplay.from_sweep(sweep, sigma_b2_grid=grid)
+    np.testing.assert_allclose(
+        disp.edge_, [critical_sigma_w2(b, "tanh") for b in grid], rtol=0
+    )
+    faces = disp.axes_[0].collections[-1].get_facecolors()
+    filled = faces[:, :3].sum(axis=1) < 3.0  # white is (1, 1, 1)
+    np.testing.assert_array_equal(filled, sweep.chi1 > 1.0)
+    assert len(disp.axes_[1].get_lines()) == 3 + 1  # layers + the edge
+    edge_line = disp.axes_[1].get_lines()[-1]
+    assert edge_line.get_xdata()[0] == sweep.critical_sigma_w2
