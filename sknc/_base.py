@@ -27,8 +27,14 @@ from torch import nn
 from sknc._initializers import INITIALIZERS, resolve_initializer
 from sknc._modules import linear_weights, predict_float64
 from sknc._skorch import EpochLoss, NeuralNet, batches, has_fused_adam
-from sknc._stopping import StoppingRule
-from sknc._validation import draw_seed, encode_labels, writable
+from sknc._stopping import DivergenceCheck, StoppingRule
+from sknc._validation import (
+    check_device,
+    draw_seed,
+    encode_labels,
+    float32_interval,
+    writable,
+)
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -112,22 +118,23 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
 
     A subclass defines its architecture parameters and three hooks:
     ``_validate(X, y, reset, dtype)`` (the rows as the module takes them),
-    ``_module_params(input_shape, n_classes)`` (skorch's ``module`` and
-    ``module__*`` arguments; raises on a bad architecture before any
-    training) and, if it has more fitted input attributes, ``_finish``.
+    ``_build_module(input_shape, n_classes, seed)`` (the torch module,
+    built without touching torch's global random state; raises on a bad
+    architecture before any training) and, if it has more fitted input
+    attributes, ``_finish``.
     """
 
     _parameter_constraints: dict = {
         "initializer": [StrOptions(set(INITIALIZERS)), HasMethods(["initialize"])],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [float32_interval(0, closed="right")],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "momentum": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [float32_interval(0)],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -183,11 +190,25 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         ``X`` shaped as the module takes it."""
         raise NotImplementedError
 
-    def _module_params(self, input_shape, n_classes):
-        """Return skorch's ``module`` and ``module__*`` arguments."""
+    def _build_module(self, input_shape, n_classes, seed):
+        """Return the torch module, its initial draws seeded with ``seed``."""
         raise NotImplementedError
 
     # -- fitting -----------------------------------------------------------
+
+    def _check_params(self):
+        """sklearn's parameter validation, then what it cannot express: an
+        optimizer class must be a torch optimizer, the device must exist."""
+        self._validate_params()
+        name = type(self).__name__
+        if isinstance(self.optimizer, type) and not issubclass(
+            self.optimizer, torch.optim.Optimizer
+        ):
+            raise ValueError(
+                f"{name}: optimizer must be 'adam', 'sgd' or a subclass of "
+                f"torch.optim.Optimizer; got {self.optimizer!r}"
+            )
+        check_device(self.device, name)
 
     def fit(self, X, y):
         """Initialize the network with the initializer, then train it.
@@ -205,7 +226,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
+        self._check_params()
         saved = {a: vars(self)[a] for a in self._INPUT_ATTRS if a in vars(self)}
         try:
             X, y = self._validate(X, y, reset=True, dtype=np.float32)
@@ -220,21 +241,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             vars(self).update(saved)
             raise
         self._finish(state)
-        stopping = dict(self.net_.callbacks_).get("stopping_rule")
-        if (
-            stopping is not None
-            and stopping.stopped_ is None
-            and self.max_epochs > 0
-            and self.tol is not None
-        ):
-            warnings.warn(
-                f"{type(self).__name__}: max_epochs={self.max_epochs} reached "
-                "before the stopping rule was met (tol="
-                f"{self.tol}, n_iter_no_change={self.n_iter_no_change}); raise "
-                "max_epochs or lr, or set tol=None to train for max_epochs "
-                "epochs without this warning",
-                ConvergenceWarning,
-            )
+        self._warn_if_one_class(X)
+        self._warn_if_cut_short()
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -256,7 +264,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         """
         first = not hasattr(self, "net_")
         if first:
-            self._validate_params()
+            self._check_params()
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit"
@@ -268,14 +276,74 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             codes = _codes(y, all_classes)
             self._finish(self._start(X, codes, all_classes, epochs=1))
             return self
-        self.net_.partial_fit(X, _codes(y, self.classes_), epochs=1)
+        codes = _codes(y, self.classes_)
+        saved = (
+            copy.deepcopy(self.net_.module_.state_dict()),
+            copy.deepcopy(self.net_.optimizer_.state_dict()),
+            len(self.net_.history),
+        )
+        try:
+            self.net_.partial_fit(X, codes, epochs=1)
+        except BaseException:
+            # A failed epoch (divergence, an error in a callback) leaves the
+            # model as it was before this call.
+            self.net_.module_.load_state_dict(saved[0])
+            self.net_.optimizer_.load_state_dict(saved[1])
+            del self.net_.history[saved[2] :]
+            raise
         return self
+
+    def _warn_if_cut_short(self):
+        """ConvergenceWarning when training ended before the stopping rule:
+        at max_epochs (with a tol), or interrupted (Ctrl-C, SIGINT), which
+        skorch turns into an early return after the last finished epoch."""
+        stopping = dict(self.net_.callbacks_).get("stopping_rule")
+        if stopping is not None and stopping.stopped_ is not None:
+            return
+        name, epochs = type(self).__name__, self.n_iter_
+        if epochs < self.max_epochs:
+            message = (
+                f"{name}: training was interrupted after {epochs} of "
+                f"max_epochs={self.max_epochs} epochs; the model keeps the "
+                + (
+                    "weights of its best validation score"
+                    if self.early_stopping
+                    else "weights of the last finished epoch"
+                )
+            )
+        elif self.max_epochs > 0 and self.tol is not None:
+            message = (
+                f"{name}: max_epochs={self.max_epochs} reached before the "
+                f"stopping rule was met (tol={self.tol}, n_iter_no_change="
+                f"{self.n_iter_no_change}); raise max_epochs or lr, or set "
+                f"tol=None to train for max_epochs epochs without this warning"
+            )
+        else:
+            return
+        warnings.warn(message, ConvergenceWarning)
+
+    def _warn_if_one_class(self, X):
+        """ConvergenceWarning when the trained net predicts a single class."""
+        if self.max_epochs == 0 or len(self.classes_) < 2 or not len(X):
+            return
+        logits = predict_float64(self.net_.module_, X, self.net_.device)
+        predicted = np.unique(logits.argmax(dim=1).numpy())
+        if len(predicted) == 1:
+            label = self.classes_[predicted[0]]
+            label = label.item() if isinstance(label, np.generic) else label
+            warnings.warn(
+                f"{type(self).__name__} predicts one class, "
+                f"{label!r}, for every training row of "
+                f"{len(self.classes_)} classes: training did not learn (lr too "
+                "large or too small, too few epochs, or unscaled X)",
+                ConvergenceWarning,
+            )
 
     def _start(self, X, codes, classes, epochs):
         """Build, initialize and train a net; touch no attribute of self."""
-        module_params = self._module_params(tuple(X.shape[1:]), len(classes))
         rng = check_random_state(self.random_state)
         init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
+        module = self._build_module(tuple(X.shape[1:]), len(classes), net_seed)
         train_split, X_train, y_train = None, X, codes
         if self.early_stopping:
             X_train, X_val, y_train, y_val = train_test_split(
@@ -289,13 +357,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         batch_size = (
             min(200, len(X_train)) if self.batch_size == "auto" else self.batch_size
         )
-        net = self._make_net(
-            module_params, len(classes), net_seed, train_split, batch_size
-        )
-        with torch.random.fork_rng(devices=[]):
-            # Only the CPU generator: torch.manual_seed would reseed CUDA too.
-            torch.default_generator.manual_seed(net_seed)
-            net.initialize()
+        net = self._make_net(module, len(classes), net_seed, train_split, batch_size)
+        net.initialize()
         initializer = resolve_initializer(self.initializer, init_seed)
         # The campaign sees only the rows the net trains on.
         initializer.initialize(net.module_, X_train, y_train)
@@ -311,7 +374,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             "input_shape": tuple(X.shape[1:]),
         }
 
-    def _make_net(self, module_params, n_classes, seed, train_split, batch_size):
+    def _make_net(self, module, n_classes, seed, train_split, batch_size):
         callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if self.early_stopping or self.tol is not None:
             callbacks.append(
@@ -327,6 +390,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
                     ),
                 )
             )
+        callbacks.append(("divergence_check", DivergenceCheck()))
         if self.verbose >= 2:
             callbacks.append(ProgressBar())
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
@@ -346,7 +410,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             net_kwargs["callbacks__valid_loss"] = None
             net_kwargs["callbacks__valid_acc"] = None
         return NeuralNet(
-            **module_params,
+            module=module,
             criterion=nn.CrossEntropyLoss,
             optimizer=optimizer,
             lr=self.lr,

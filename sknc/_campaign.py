@@ -21,6 +21,10 @@ import torch
 
 from sknc._activations import apply_
 
+# A block whose squares stay below this sums them in float32 (exactly as
+# before); a larger one in float64. float32's largest value is 3.4e38.
+_SQUARES_MAX = 1e37
+
 
 @dataclass
 class ResponseStats:
@@ -30,7 +34,9 @@ class ResponseStats:
     squared deviations from them) and merged into the running totals with
     the pairwise update of Chan et al. (1979). A response that is constant
     within a class thus gets a within-class spread of exactly 0, which the
-    one-pass ``E[a^2] - E[a]^2`` formula does not give.
+    one-pass ``E[a^2] - E[a]^2`` formula does not give. A block whose
+    squares would overflow its dtype is reduced in float64, so any finite
+    float32 responses give finite statistics.
 
     Attributes
     ----------
@@ -87,9 +93,17 @@ class ResponseStats:
                 continue
             block = A[start : start + size]
             start += size
-            mean_b = block.sum(dim=0) / size
-            centered = block.sub_(mean_b) if overwrite else block - mean_b
-            m2_b = centered.square_().sum(dim=0).to(torch.float64)
+            low, high = torch.aminmax(block)
+            if max(-float(low), float(high)) ** 2 * size < _SQUARES_MAX:
+                mean_b = block.sum(dim=0) / size
+                centered = block.sub_(mean_b) if overwrite else block - mean_b
+                m2_b = centered.square_().sum(dim=0).to(torch.float64)
+            else:
+                # Squares beyond the block's dtype (float32: about 1e38):
+                # reduce in float64, where float32 values cannot overflow.
+                wide = block.to(torch.float64)
+                mean_b = wide.mean(dim=0)
+                m2_b = (wide - mean_b).square_().sum(dim=0)
             _chan_merge_(
                 self.means[c],
                 self.m2[c],
@@ -573,15 +587,21 @@ def resolve_alpha(alpha, n_layers):
         if n_layers == 1:
             return [0.0]
         return [1.0 - i / (n_layers - 1) for i in range(n_layers)]
-    if np.ndim(alpha) == 0:
-        values = [float(alpha)] * n_layers
-    else:
-        values = [float(a) for a in alpha]
-        if len(values) != n_layers:
-            raise ValueError(
-                f"alpha has {len(values)} values but the module has {n_layers} "
-                f"layers to initialize; give one value per layer"
-            )
+    try:
+        if np.ndim(alpha) == 0:
+            values = [float(alpha)] * n_layers
+        else:
+            values = [float(a) for a in alpha]
+    except (TypeError, ValueError):
+        raise ValueError(
+            "alpha must be a float in [0, 1], a sequence of them or 'linear'; "
+            f"got {alpha!r}"
+        ) from None
+    if len(values) != n_layers:
+        raise ValueError(
+            f"alpha has {len(values)} values but the module has {n_layers} "
+            f"layers to initialize; give one value per layer"
+        )
     for a in values:
         if not (0.0 <= a <= 1.0) or math.isnan(a):
             raise ValueError(f"alpha values must lie in [0, 1]; got {a!r}")

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_array, validate_data
 from sknc._base import BaseNCClassifier, with_training_parameters
 from sknc._modules import (
     ACTIVATIONS,
-    CNN,
+    build_cnn,
     check_hidden_layer_sizes,
     check_input_shape,
     cnn_shapes,
@@ -238,23 +238,32 @@ class NCCNNClassifier(BaseNCClassifier):
         X = X.reshape(len(X), *shape)
         return X if no_y else (X, y)
 
-    def _module_params(self, input_shape, n_classes):
+    def _build_module(self, input_shape, n_classes, seed):
         # Checks the architecture (clear errors) before a net is built.
-        shapes, paddings = cnn_shapes(
-            input_shape, self.conv_channels, self.kernel_size, self.conv_padding
+        try:
+            shapes, paddings = cnn_shapes(
+                input_shape, self.conv_channels, self.kernel_size, self.conv_padding
+            )
+        except ValueError as exc:
+            channels, height, width = input_shape
+            if width in (1, 3, 4) and channels > 4 and height > 4:
+                raise ValueError(
+                    f"{exc}. X has images of shape {input_shape}, which looks "
+                    "channels-last (n, height, width, channels); "
+                    f"{type(self).__name__} takes (n, channels, height, width): "
+                    "pass X.transpose(0, 3, 1, 2)"
+                ) from exc
+            raise
+        return build_cnn(
+            input_shape,
+            tuple(s[0] for s in shapes[1:]),
+            int(self.kernel_size),
+            paddings,
+            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            n_classes,
+            self.activation,
+            seed,
         )
-        return {
-            "module": CNN,
-            "module__input_shape": input_shape,
-            "module__conv_channels": tuple(s[0] for s in shapes[1:]),
-            "module__kernel_size": int(self.kernel_size),
-            "module__conv_padding": paddings,
-            "module__hidden_layer_sizes": check_hidden_layer_sizes(
-                self.hidden_layer_sizes
-            ),
-            "module__n_outputs": n_classes,
-            "module__activation": self.activation,
-        }
 
     def _finish(self, state):
         super()._finish(state)

@@ -53,7 +53,7 @@ def get_distribution(base):
     """Return the draw function for a name of ``BASE_DISTRIBUTIONS`` or a callable.
 
     A user callable is wrapped so that its output is checked: it must return
-    a finite tensor of shape ``(n, fan_in)``.
+    a finite tensor of shape ``(n, fan_in)`` with no row of zeros.
     """
     if callable(base):
 
@@ -66,6 +66,14 @@ def get_distribution(base):
                 )
             if not torch.isfinite(w).all():
                 raise ValueError("base_init callable returned NaN or inf weights")
+            zero = int((w == 0).all(dim=1).sum())
+            if zero:
+                # A zero neuron responds with a constant: every score ties
+                # and the selection would be arbitrary.
+                raise ValueError(
+                    f"base_init callable returned {zero} candidate(s) of all "
+                    f"zeros out of {n}; candidates must be nonzero"
+                )
             return w.float()
 
         return draw

@@ -265,7 +265,19 @@ def layer_stats(inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spati
             if per_image > 1:
                 labels = labels.repeat_interleave(per_image)
             stats.update(A, labels, overwrite=True)
+    if not (torch.isfinite(stats.means).all() and torch.isfinite(stats.m2).all()):
+        raise ValueError(non_finite_message(spec, W.dtype))
     return stats
+
+
+def non_finite_message(spec, dtype):
+    """The error for a layer whose inputs or outputs are not finite numbers."""
+    kind = str(dtype).replace("torch.", "")
+    return (
+        f"the responses of layer {spec.name!r} are not finite: X has values too "
+        f"large for {kind} in the layer inputs (or NaN, or weights that "
+        "overflow); scale or standardize X"
+    )
 
 
 def campaign_layer(

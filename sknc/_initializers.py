@@ -9,6 +9,7 @@ weights are left as they were.
 """
 
 import copy
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -31,9 +32,15 @@ from sknc._distributions import (
     orthogonal,
     xavier_normal,
 )
-from sknc._driver import preactivation_std, run_campaign
+from sknc._driver import non_finite_message, preactivation_std, run_campaign
 from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace
-from sknc._validation import draw_seed, encode_labels, writable
+from sknc._validation import (
+    check_device,
+    draw_seed,
+    encode_labels,
+    float32_interval,
+    writable,
+)
 
 
 def _as_tensor_X(X):
@@ -179,7 +186,7 @@ class _DrawInit(BaseInitializer):
 
     _parameter_constraints: dict = {
         **BaseInitializer._parameter_constraints,
-        "bias": [Real],
+        "bias": [float32_interval(None)],
     }
 
     def __init__(self, *, bias=0.0, random_state=None):
@@ -270,7 +277,7 @@ class OrthogonalInit(_DrawInit):
 
     _parameter_constraints: dict = {
         **_DrawInit._parameter_constraints,
-        "gain": [Interval(Real, 0, None, closed="neither")],
+        "gain": [float32_interval(0, closed="right")],
     }
 
     def __init__(self, *, gain=1.0, bias=0.0, random_state=None):
@@ -329,7 +336,7 @@ class LSUVInit(BaseInitializer):
 
     _parameter_constraints: dict = {
         **BaseInitializer._parameter_constraints,
-        "target_std": [Interval(Real, 0, None, closed="neither")],
+        "target_std": [float32_interval(0, closed="right")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_samples": [Interval(Integral, 1, None, closed="left"), None],
@@ -374,6 +381,8 @@ class LSUVInit(BaseInitializer):
                     std = preactivation_std(
                         spec, [(slice(None), H)], layer.weight.flatten(1), 0.0, None
                     )
+                if not math.isfinite(std):
+                    raise ValueError("LSUVInit: " + non_finite_message(spec, dtype))
                 if abs(std - self.target_std) <= self.tol or std == 0:
                     break
                 with torch.no_grad():
@@ -501,7 +510,7 @@ class NeuronCampaign(BaseInitializer):
         "class_balanced": ["boolean"],
         "orthogonal_selection": ["boolean"],
         "rescale": [Options(object, {None, "norm", "base", "lsuv"})],
-        "bias": [Real],
+        "bias": [float32_interval(None)],
         "spatial": [StrOptions({"mean", "positions"})],
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device, None],
@@ -576,7 +585,9 @@ class NeuronCampaign(BaseInitializer):
         if len(idx) < len(X):
             X = X[torch.from_numpy(idx)]
         home = next(module.parameters()).device
-        device = home if self.device is None else torch.device(self.device)
+        device = (
+            home if self.device is None else check_device(self.device, "NeuronCampaign")
+        )
         module.to(device)
         try:
             fitted = self._campaign(module, X, codes, len(classes), generator, device)

@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from sknc._base import BaseNCClassifier, with_training_parameters
-from sknc._modules import ACTIVATIONS, MLP, check_hidden_layer_sizes
+from sknc._modules import ACTIVATIONS, build_mlp, check_hidden_layer_sizes
 
 
 @with_training_parameters
@@ -118,13 +118,6 @@ class NCMLPClassifier(BaseNCClassifier):
     def _validate(self, X, y="no_validation", *, reset, dtype):
         return validate_data(self, X, y, dtype=dtype, reset=reset)
 
-    def _module_params(self, input_shape, n_classes):
-        return {
-            "module": MLP,
-            "module__n_features": input_shape[0],
-            "module__hidden_layer_sizes": check_hidden_layer_sizes(
-                self.hidden_layer_sizes
-            ),
-            "module__n_outputs": n_classes,
-            "module__activation": self.activation,
-        }
+    def _build_module(self, input_shape, n_classes, seed):
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        return build_mlp(input_shape[0], sizes, n_classes, self.activation, seed)

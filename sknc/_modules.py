@@ -1,6 +1,7 @@
 """Torch modules built by the sknc estimators."""
 
 import copy
+import math
 from numbers import Integral
 
 import numpy as np
@@ -65,17 +66,46 @@ class MLP(nn.Module):
         return self.layers(X)
 
 
+def seeded_reset_(module, seed):
+    """Draw the Linear and Conv2d parameters as torch's own ``reset_parameters``
+    does (Kaiming-uniform weights, ``a = sqrt(5)``; uniform biases on
+    ``1 / sqrt(fan_in)``), from a local generator seeded with ``seed``.
+
+    torch's modules draw their initial weights from the process-global
+    generator; building them on the ``meta`` device and drawing here keeps
+    that generator untouched, so a fit in one thread never changes another
+    thread's random numbers.
+    """
+    generator = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear | nn.Conv2d):
+                nn.init.kaiming_uniform_(
+                    layer.weight, a=math.sqrt(5), generator=generator
+                )
+                if layer.bias is not None:
+                    fan_in = layer.weight[0].numel()
+                    bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+                    nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    return module
+
+
+def _build(cls, seed, *args):
+    """``cls(*args)`` on the meta device (no draws), then materialized on the
+    CPU and drawn by :func:`seeded_reset_`."""
+    with torch.device("meta"):
+        module = cls(*args)
+    return seeded_reset_(module.to_empty(device="cpu"), seed)
+
+
 def build_mlp(n_features, hidden_layer_sizes, n_outputs, activation, seed):
     """Build an :class:`MLP` without touching torch's global random state.
 
-    The module's default initialization draws from torch's global generator;
-    it is overwritten by an sknc initializer anyway, so it runs under a
-    forked, seeded random state.
+    Its initial weights (torch's default initialization, overwritten by an
+    sknc initializer anyway) come from a local generator seeded with
+    ``seed``: see :func:`seeded_reset_`.
     """
-    with torch.random.fork_rng(devices=[]):
-        # Only the CPU generator: torch.manual_seed would reseed CUDA too.
-        torch.default_generator.manual_seed(seed)
-        return MLP(n_features, hidden_layer_sizes, n_outputs, activation)
+    return _build(MLP, seed, n_features, hidden_layer_sizes, n_outputs, activation)
 
 
 def _positive_int(value, name):
@@ -251,17 +281,17 @@ def build_cnn(
 ):
     """Build a :class:`CNN` without touching torch's global random state
     (see :func:`build_mlp`)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        return CNN(
-            input_shape,
-            conv_channels,
-            kernel_size,
-            conv_padding,
-            hidden_layer_sizes,
-            n_outputs,
-            activation,
-        )
+    return _build(
+        CNN,
+        seed,
+        input_shape,
+        conv_channels,
+        kernel_size,
+        conv_padding,
+        hidden_layer_sizes,
+        n_outputs,
+        activation,
+    )
 
 
 def linear_weights(module):

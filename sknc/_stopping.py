@@ -1,7 +1,12 @@
-"""scikit-learn's stopping rule for multilayer perceptrons, as a skorch callback."""
+"""When training stops: scikit-learn's stopping rule, and an error on divergence.
+
+Two skorch callbacks of the sknc classifiers.
+"""
 
 import copy
+import math
 
+import torch
 from skorch.callbacks import Callback
 
 
@@ -85,3 +90,27 @@ class StoppingRule(Callback):
         """Load the weights of the best validation score into ``net.module_``."""
         if self.best_state_ is not None:
             net.module_.load_state_dict(self.best_state_)
+
+
+class DivergenceCheck(Callback):
+    """Stop with an error when training produces non-finite numbers.
+
+    After every epoch, the epoch's training loss and every parameter of the
+    module must be finite; otherwise a ValueError with scikit-learn's
+    message (and the epoch) ends training. The estimator then keeps its
+    previous fitted state. The check is cheap: one pass over the
+    parameters per epoch.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        finite = math.isfinite(loss) and all(
+            bool(torch.isfinite(p).all()) for p in net.module_.parameters()
+        )
+        if not finite:
+            raise ValueError(
+                "Solver produced non-finite parameter weights (training loss "
+                f"{loss} at epoch {len(net.history)}). The input data may "
+                "contain large values and need to be preprocessed, or the "
+                "learning rate lr may be too large."
+            )

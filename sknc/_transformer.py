@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknc._activations import ACTIVATIONS
 from sknc._initializers import INITIALIZERS, resolve_initializer
 from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
-from sknc._validation import draw_seed, encode_labels
+from sknc._validation import check_device, draw_seed, encode_labels
 
 
 class NCInitTransformer(
@@ -122,6 +122,7 @@ class NCInitTransformer(
         self : NCInitTransformer
         """
         self._validate_params()
+        check_device(self.device, type(self).__name__)
         X, y = validate_data(self, X, y, dtype=np.float32)
         classes, codes = encode_labels(y, type(self).__name__)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)

@@ -1,9 +1,94 @@
 """Input checks shared by the initializers and the estimators."""
 
+from numbers import Real
+
 import numpy as np
+import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
+
+#: The largest float32: parameters that torch stores as float32 (learning
+#: rates, biases, gains) must not exceed it, or torch fails with an overflow
+#: error that names no parameter.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def float32_interval(low, high=FLOAT32_MAX, closed="both"):
+    """sklearn's Interval constraint for a float that torch keeps as float32:
+    finite, and within ``[-FLOAT32_MAX, FLOAT32_MAX]``."""
+    low = -FLOAT32_MAX if low is None else low
+    return Interval(Real, low, high, closed=closed)
+
+
+def check_device(device, owner):
+    """Return ``torch.device(device)``, or raise a ValueError naming ``device``.
+
+    A CUDA (or MPS) device on a machine or torch build without one is
+    refused at the start of ``fit``, with what is available, instead of
+    torch's error in the middle of it.
+    """
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"{owner}: device={device!r} is not a torch device: {exc}")
+    available = ["cpu"]
+    if torch.cuda.is_available():
+        available += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        available.append("mps")
+    usable = dev.type == "cpu" or (
+        dev.type == "cuda"
+        and torch.cuda.is_available()
+        and (dev.index is None or dev.index < torch.cuda.device_count())
+    )
+    usable = usable or (dev.type == "mps" and "mps" in available)
+    if not usable:
+        raise ValueError(
+            f"{owner}: device={device!r} is not available here; available: {available}"
+        )
+    return dev
+
+
+def check_label_values(y, owner, name="y"):
+    """Raise a ValueError naming the problem for labels that are no classes.
+
+    ``None`` (missing labels), a mix of strings and numbers, NaN, and
+    non-integer floats (a continuous target) are refused with what to do;
+    the continuous case keeps scikit-learn's "Unknown label type" wording.
+    """
+    y = np.asarray(y)
+    values = y.ravel()
+    if y.dtype == object:
+        missing = sum(v is None for v in values)
+        if missing:
+            raise ValueError(
+                f"{owner}: {name} contains None (missing labels) in {missing} "
+                "row(s); drop those rows or give them a class"
+            )
+        kinds = {"str" if isinstance(v, str) else "number" for v in values}
+        if len(kinds) > 1:
+            examples = sorted({repr(v) for v in values[:1000]})[:4]
+            raise ValueError(
+                f"{owner}: {name} mixes strings and numbers ({', '.join(examples)}"
+                "...); give every label one type, e.g. y.astype(str)"
+            )
+        floats = [v for v in values if isinstance(v, float | np.floating)]
+        values = np.asarray(floats, dtype=float) if floats else values[:0]
+    if values.dtype.kind == "f" and len(values):
+        if np.isnan(values).any():
+            raise ValueError(
+                f"{owner}: {name} contains NaN (missing labels); drop those rows"
+            )
+        if not np.all(values == np.round(values)):
+            raise ValueError(
+                f"{owner}: Unknown label type: continuous. {name} has non-integer "
+                f"values such as {float(values[values != np.round(values)][0])!r}, "
+                "but a classifier needs classes; bin the target or use integer "
+                "class codes"
+            )
 
 
 def encode_labels(y, owner):
@@ -21,6 +106,7 @@ def encode_labels(y, owner):
         The sorted distinct labels.
     codes : ndarray of int64
     """
+    check_label_values(y, owner)
     check_classification_targets(y)
     encoder = LabelEncoder().fit(y)
     if len(encoder.classes_) < 2:

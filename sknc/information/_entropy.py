@@ -6,6 +6,8 @@ numpy, and torch only to accept tensors as input.
 import numpy as np
 import torch
 
+from sknc._validation import check_label_values
+
 
 def check_activations(T, *, name="T"):
     """Return ``T`` as a finite float64 array of shape (n_samples, n_units).
@@ -56,6 +58,7 @@ def check_labels(y, n_samples, *, name="y"):
             f"{name} has {y.shape[0]} labels but T has {n_samples} rows; "
             "they must have the same length"
         )
+    check_label_values(y, "I(T;Y)", name)
     return np.unique(y, return_inverse=True)[1].ravel()
 
 

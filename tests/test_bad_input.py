@@ -1,0 +1,561 @@
+"""Bad input to every public estimator and initializer: a clear error, and
+nothing changed.
+
+Table-driven, in the style of scikit-learn's common checks. The estimator
+table has 21 cases of bad X, y or parameters, run on the 3 estimators (63
+tests): each must raise the given error type with a message naming the
+problem, and leave the previous fit exactly as it was (same predictions or
+features, same attributes). The initializer table has 17 cases, run on the
+initializers they concern (32 tests): the same error, and the module's
+weights unchanged. Then the cases of the issue "never silently wrong",
+numbered as there: overflow (1), divergence (2), non-finite parameters (3),
+torch's global random state under threads (4) and the smaller ones (6),
+and interruption (Ctrl-C) in training and in the campaign. Worker loss (5)
+is tested in test_distributed.py.
+"""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from skorch.callbacks import Callback
+from torch import nn
+
+from sknc import (
+    HeInit,
+    LSUVInit,
+    NCCNNClassifier,
+    NCInitTransformer,
+    NCMLPClassifier,
+    NeuronCampaign,
+    OrthogonalInit,
+    XavierInit,
+)
+
+RNG = np.random.RandomState(0)
+X_GOOD = RNG.normal(size=(60, 16)).astype(np.float32)
+Y_GOOD = np.arange(60) % 3
+
+
+def _mlp(**kw):
+    params = dict(hidden_layer_sizes=(8,), max_epochs=2, tol=None, random_state=0)
+    return NCMLPClassifier(**{**params, **kw})
+
+
+def _cnn(**kw):
+    return NCCNNClassifier(
+        conv_channels=(2,),
+        kernel_size=3,
+        conv_padding=1,
+        hidden_layer_sizes=(8,),
+        input_shape=(1, 4, 4),
+        max_epochs=2,
+        tol=None,
+        random_state=0,
+        **kw,
+    )
+
+
+def _transformer(**kw):
+    return NCInitTransformer(hidden_layer_sizes=(8,), random_state=0, **kw)
+
+
+ESTIMATORS = {"mlp": _mlp, "cnn": _cnn, "transformer": _transformer}
+
+
+def _set(X, row, col, value, dtype=None):
+    X = X.astype(dtype or X.dtype).copy()
+    X[row, col] = value
+    return X
+
+
+def _one_sample_class():
+    y = Y_GOOD.copy()
+    y[0] = 7
+    return y
+
+
+# (id, X, y, params, error, message)
+ESTIMATOR_CASES = [
+    ("nan", _set(X_GOOD, 3, 2, np.nan), Y_GOOD, {}, ValueError, "NaN"),
+    ("inf", _set(X_GOOD, 3, 2, np.inf), Y_GOOD, {}, ValueError, "infinity"),
+    (
+        "huge",
+        _set(X_GOOD, 3, 2, 1e39, np.float64),
+        Y_GOOD,
+        {},
+        ValueError,
+        "too large for dtype\\('float32'\\)",
+    ),
+    ("empty", X_GOOD[:0], Y_GOOD[:0], {}, ValueError, "0 sample"),
+    ("3-D", X_GOOD.reshape(60, 4, 4), Y_GOOD, {}, ValueError, "dim 3|3-D"),
+    ("sparse", sp.csr_matrix(X_GOOD), Y_GOOD, {}, TypeError, "[Ss]parse"),
+    ("complex", X_GOOD + 1j, Y_GOOD, {}, ValueError, "[Cc]omplex"),
+    ("string", np.full((60, 16), "a", dtype=object), Y_GOOD, {}, ValueError, "string"),
+    ("one class", X_GOOD, np.zeros(60, int), {}, ValueError, "only one class"),
+    (
+        "one-sample class",
+        X_GOOD,
+        _one_sample_class(),
+        {},
+        ValueError,
+        "at least 2 scoring rows",
+    ),
+    (
+        "continuous y",
+        X_GOOD,
+        Y_GOOD + 0.5,
+        {},
+        ValueError,
+        "continuous",
+    ),
+    ("2-D y", X_GOOD, np.c_[Y_GOOD, Y_GOOD], {}, ValueError, "1d array|1-D"),
+    (
+        "mixed labels",
+        X_GOOD,
+        np.array([1, "a", 2] * 20, dtype=object),
+        {},
+        ValueError,
+        "mixes strings and numbers",
+    ),
+    (
+        "None labels",
+        X_GOOD,
+        np.array([1, None, 2] * 20, dtype=object),
+        {},
+        ValueError,
+        "contains None",
+    ),
+    ("lengths", X_GOOD, Y_GOOD[:50], {}, ValueError, "inconsistent numbers"),
+    (
+        "campaign alpha strings",
+        X_GOOD,
+        Y_GOOD,
+        {"initializer": NeuronCampaign(alpha=["a", "b"])},
+        ValueError,
+        "alpha must be a float",
+    ),
+    (
+        "campaign bias nan",
+        X_GOOD,
+        Y_GOOD,
+        {"initializer": NeuronCampaign(bias=np.nan)},
+        ValueError,
+        "'bias' parameter",
+    ),
+    (
+        "zero candidates",
+        X_GOOD,
+        Y_GOOD,
+        {"initializer": NeuronCampaign(base_init=lambda n, d, k, g: torch.zeros(n, d))},
+        ValueError,
+        "all zeros",
+    ),
+    (
+        "he bias inf",
+        X_GOOD,
+        Y_GOOD,
+        {"initializer": HeInit(bias=np.inf)},
+        ValueError,
+        "'bias' parameter",
+    ),
+    (
+        "unknown initializer",
+        X_GOOD,
+        Y_GOOD,
+        {"initializer": "kaiming"},
+        ValueError,
+        "'initializer' parameter",
+    ),
+    (
+        "device",
+        X_GOOD,
+        Y_GOOD,
+        {"device": "cuda:7"},
+        ValueError,
+        "device='cuda:7' is not available",
+    ),
+]
+
+
+def _state(est, X):
+    """What a fit leaves: its outputs on X and its attributes' names."""
+    out = est.transform(X) if hasattr(est, "transform") else est.predict_proba(X)
+    return out, sorted(k for k in vars(est) if k.endswith("_"))
+
+
+@pytest.mark.parametrize("make", ESTIMATORS.values(), ids=ESTIMATORS.keys())
+@pytest.mark.parametrize(
+    "X, y, params, error, match",
+    [case[1:] for case in ESTIMATOR_CASES],
+    ids=[case[0] for case in ESTIMATOR_CASES],
+)
+def test_estimators_refuse_bad_input_and_keep_their_fit(
+    make, X, y, params, error, match
+):
+    """Check that each bad input raises the given error naming the problem,
+    and that the estimator's previous fit is untouched."""
+    est = make().fit(X_GOOD, Y_GOOD)
+    before = _state(est, X_GOOD)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(error, match=match):
+            est.set_params(**params).fit(X, y)
+    after = _state(est, X_GOOD)
+    np.testing.assert_array_equal(after[0], before[0])
+    assert after[1] == before[1]
+
+
+def _module():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+INITIALIZERS = {
+    "campaign": lambda **kw: NeuronCampaign(random_state=0, **kw),
+    "he": lambda **kw: HeInit(random_state=0, **kw),
+    "xavier": lambda **kw: XavierInit(random_state=0, **kw),
+    "orthogonal": lambda **kw: OrthogonalInit(random_state=0, **kw),
+    "lsuv": lambda **kw: LSUVInit(random_state=0, **kw),
+}
+DATA_INITS = ("campaign", "lsuv")  # the ones that read X
+
+# (id, initializers, X, y, params, error, message)
+INITIALIZER_CASES = [
+    ("X nan", DATA_INITS, _set(X_GOOD, 1, 1, np.nan), Y_GOOD, {}, ValueError, "NaN"),
+    (
+        "X beyond float32",
+        DATA_INITS,
+        _set(X_GOOD, 1, 1, 1e39, np.float64),
+        Y_GOOD,
+        {},
+        ValueError,
+        "too large for float32",
+    ),
+    ("X 3-D", DATA_INITS, X_GOOD.reshape(60, 4, 4), Y_GOOD, {}, ValueError, "shape"),
+    ("X empty", DATA_INITS, X_GOOD[:0], Y_GOOD[:0], {}, ValueError, "0 sample"),
+    ("X complex", DATA_INITS, X_GOOD + 1j, Y_GOOD, {}, ValueError, "[Cc]omplex"),
+    ("no X", DATA_INITS, None, Y_GOOD, {}, ValueError, "needs the training rows"),
+    (
+        "y one class",
+        ("campaign",),
+        X_GOOD,
+        np.zeros(60, int),
+        {},
+        ValueError,
+        "only one class",
+    ),
+    ("y missing", ("campaign",), X_GOOD, None, {}, ValueError, "needs the class"),
+    (
+        "y continuous",
+        ("campaign",),
+        X_GOOD,
+        Y_GOOD + 0.5,
+        {},
+        ValueError,
+        "continuous",
+    ),
+    (
+        "y None labels",
+        ("campaign",),
+        X_GOOD,
+        np.array([1, None, 2] * 20, dtype=object),
+        {},
+        ValueError,
+        "contains None",
+    ),
+    (
+        "bias nan",
+        ("campaign", "he", "xavier", "orthogonal"),
+        X_GOOD,
+        Y_GOOD,
+        {"bias": np.nan},
+        ValueError,
+        "'bias' parameter",
+    ),
+    (
+        "bias inf",
+        ("campaign", "he", "xavier", "orthogonal"),
+        X_GOOD,
+        Y_GOOD,
+        {"bias": -np.inf},
+        ValueError,
+        "'bias' parameter",
+    ),
+    (
+        "bias 1e300",
+        ("campaign", "he", "xavier", "orthogonal"),
+        X_GOOD,
+        Y_GOOD,
+        {"bias": 1e300},
+        ValueError,
+        "'bias' parameter",
+    ),
+    (
+        "gain 1e300",
+        ("orthogonal",),
+        X_GOOD,
+        Y_GOOD,
+        {"gain": 1e300},
+        ValueError,
+        "'gain' parameter",
+    ),
+    (
+        "target_std 1e300",
+        ("lsuv",),
+        X_GOOD,
+        Y_GOOD,
+        {"target_std": 1e300},
+        ValueError,
+        "'target_std' parameter",
+    ),
+    (
+        "alpha strings",
+        ("campaign",),
+        X_GOOD,
+        Y_GOOD,
+        {"alpha": ["a", "b"]},
+        ValueError,
+        "alpha must be a float",
+    ),
+    (
+        "device",
+        ("campaign",),
+        X_GOOD,
+        Y_GOOD,
+        {"device": "cuda:7"},
+        ValueError,
+        "device='cuda:7' is not available",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, X, y, params, error, match",
+    [(name, *case[2:]) for case in INITIALIZER_CASES for name in case[1]],
+    ids=[f"{name}-{case[0]}" for case in INITIALIZER_CASES for name in case[1]],
+)
+def test_initializers_refuse_bad_input_and_keep_the_weights(
+    name, X, y, params, error, match
+):
+    """Check that each bad input raises the given error naming the problem,
+    and that the module's weights are exactly as before."""
+    net = _module()
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(error, match=match):
+        INITIALIZERS[name](**params).initialize(net, X, y)
+    for p, b in zip(net.parameters(), before):
+        assert torch.equal(p.detach(), b)
+
+
+# -- the numbered cases of "never silently wrong" ------------------------------
+
+
+def test_1_large_finite_values_do_not_break_the_campaign():
+    """Check case 1: one entry of 1e20 in X (or a bias of 1e30) no longer
+    makes the squared responses overflow in float32 ("argmin of an empty
+    sequence"): the campaign picks the same number of distinct neurons."""
+    X = _set(X_GOOD, 0, 0, 1e20)
+    for params in ({}, {"bias": 1e30}):
+        net = _module()
+        nc = NeuronCampaign(random_state=0, **params).initialize(net, X, Y_GOOD)
+        assert [len(set(r["chosen"].tolist())) for r in nc.report_] == [8, 3]
+        assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_1_values_beyond_float32_name_the_problem_in_every_estimator():
+    """Check case 1: a float64 X holding 1e39 (beyond float32) is refused by
+    initialize with a message to scale X, instead of every score being 0."""
+    net = _module()
+    with pytest.raises(ValueError, match="scale or standardize X"):
+        NeuronCampaign(random_state=0).initialize(
+            net, _set(X_GOOD, 0, 0, 1e39, np.float64), Y_GOOD
+        )
+
+
+@pytest.mark.parametrize(
+    "params, X",
+    [
+        ({"lr": 1e30}, X_GOOD),
+        ({"optimizer": "sgd", "lr": 0.1, "initializer": "he"}, X_GOOD * 1e20),
+    ],
+    ids=["lr 1e30", "sgd on X*1e20"],
+)
+def test_2_divergence_raises_and_keeps_the_previous_fit(params, X):
+    """Check case 2: training that produces non-finite weights raises
+    sklearn's error and leaves the previous fit (or nothing) in place."""
+    clf = _mlp().fit(X_GOOD, Y_GOOD)
+    before = clf.predict_proba(X_GOOD)
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter"):
+        clf.set_params(**params).fit(X, Y_GOOD)
+    np.testing.assert_array_equal(clf.predict_proba(X_GOOD), before)
+    fresh = _mlp(**params)
+    with pytest.raises(ValueError, match="non-finite"):
+        fresh.fit(X, Y_GOOD)
+    assert not hasattr(fresh, "net_")
+
+
+def test_2_divergence_in_partial_fit_rolls_the_epoch_back():
+    """Check that a partial_fit epoch that diverges leaves the model, its
+    optimizer and its history as they were."""
+    clf = _mlp(optimizer="sgd", lr=0.1, initializer="he").fit(X_GOOD, Y_GOOD)
+    before, n_epochs = clf.predict_proba(X_GOOD), clf.n_iter_
+    with pytest.raises(ValueError, match="non-finite"):
+        clf.partial_fit(X_GOOD * 1e37, Y_GOOD)
+    np.testing.assert_array_equal(clf.predict_proba(X_GOOD), before)
+    assert clf.n_iter_ == n_epochs
+    clf.partial_fit(X_GOOD, Y_GOOD)  # still trains
+    assert clf.n_iter_ == n_epochs + 1
+
+
+def test_2_one_class_predictions_warn():
+    """Check case 2: finite weights that predict one class for every row
+    (SGD at lr 1e3 on the digits) give a ConvergenceWarning, not silence."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    clf = _mlp(hidden_layer_sizes=(24,), optimizer="sgd", lr=1e3, max_epochs=3)
+    with pytest.warns(ConvergenceWarning, match="predicts one class"):
+        clf.fit(X[:300] / 16, y[:300])
+    assert len(np.unique(clf.predict(X[:300] / 16))) == 1
+
+
+class _InterruptAt(Callback):
+    """Raise KeyboardInterrupt at the end of an epoch, as Ctrl-C would."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_interruption_returns_a_usable_model_and_says_so(early_stopping):
+    """Check that Ctrl-C during training returns a fitted model after the last
+    finished epoch, with a ConvergenceWarning naming the epoch (not the
+    "max_epochs reached" warning, which would be false)."""
+    clf = _mlp(
+        max_epochs=50, callbacks=[_InterruptAt(3)], early_stopping=early_stopping
+    )
+    keeps = "best validation score" if early_stopping else "last finished epoch"
+    with pytest.warns(ConvergenceWarning, match="interrupted after 3 of") as caught:
+        clf.fit(X_GOOD, Y_GOOD)
+    (message,) = [str(w.message) for w in caught if "interrupted" in str(w.message)]
+    assert "max_epochs=50" in message and keeps in message
+    assert not any("max_epochs=50 reached" in str(w.message) for w in caught)
+    assert clf.n_iter_ == 3
+    assert np.isfinite(clf.predict_proba(X_GOOD)).all()
+
+
+def test_interruption_during_initialization_keeps_the_previous_fit():
+    """Check that Ctrl-C while the campaign runs (before any training) ends
+    fit with the KeyboardInterrupt and leaves the previous fit usable."""
+    clf = _mlp().fit(X_GOOD, Y_GOOD)
+    before, n_features = clf.predict_proba(X_GOOD), clf.n_features_in_
+
+    def interrupted(n, fan_in, fan_out, generator):
+        raise KeyboardInterrupt
+
+    clf.set_params(initializer=NeuronCampaign(base_init=interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X_GOOD[:, :5], Y_GOOD)
+    np.testing.assert_array_equal(clf.predict_proba(X_GOOD), before)
+    assert clf.n_features_in_ == n_features
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"lr": 1e300}, "'lr' parameter"),
+        ({"weight_decay": 1e300}, "'weight_decay' parameter"),
+        ({"lr": np.nan}, "'lr' parameter"),
+        ({"optimizer": int}, "optimizer must be 'adam', 'sgd' or a subclass"),
+        ({"device": "cuda:7"}, "device='cuda:7' is not available here"),
+        ({"device": "nonsense"}, "device='nonsense' is not a torch device"),
+    ],
+)
+def test_3_parameters_are_named(params, match):
+    """Check case 3: out-of-range or unusable parameters are refused at the
+    start of fit with their name, not by torch in the middle of training."""
+    with pytest.raises(ValueError, match=match):
+        _mlp(**params).fit(X_GOOD, Y_GOOD)
+
+
+def test_4_fits_never_touch_torch_global_random_state(monkeypatch):
+    """Check case 4: building, initializing and training never read, seed
+    or restore torch's global generator (module construction used to seed
+    it inside fork_rng, which a concurrent thread could observe)."""
+    calls = []
+    real = torch.default_generator
+
+    class Spy:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(torch, "default_generator", Spy())
+    for module in (torch, torch.random):
+        monkeypatch.setattr(module, "set_rng_state", lambda *a: calls.append("set"))
+    state = real.get_state()
+    _mlp().fit(X_GOOD, Y_GOOD)
+    _cnn().fit(X_GOOD, Y_GOOD)
+    _transformer().fit(X_GOOD, Y_GOOD)
+    assert calls == []
+    assert torch.equal(real.get_state(), state)
+
+
+def test_4_concurrent_fits_leave_another_threads_numbers_alone():
+    """Check case 4 end to end: a thread drawing from torch's seeded global
+    generator gets the same numbers while two other threads fit."""
+    torch.manual_seed(123)
+    expected = torch.rand(20_000)
+    stop = threading.Event()
+
+    def fit_repeatedly():
+        while not stop.is_set():
+            _mlp().fit(X_GOOD, Y_GOOD)
+
+    threads = [threading.Thread(target=fit_repeatedly) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        torch.manual_seed(123)
+        got = torch.cat([torch.rand(100) for _ in range(200)])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert torch.equal(got, expected)
+
+
+def test_6_channels_last_images_get_a_hint():
+    """Check case 6: channels-last images (n, 8, 8, 1) say what to do."""
+    X = RNG.rand(20, 8, 8, 1).astype(np.float32)
+    with pytest.raises(ValueError, match=r"channels-last.*X.transpose\(0, 3, 1, 2\)"):
+        NCCNNClassifier(max_epochs=1).fit(X, np.arange(20) % 2)
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.array([0.5, 1.5] * 30), "continuous"),
+        (np.array([0.0, np.nan] * 30), "NaN"),
+        (np.array([1, None] * 30, dtype=object), "None"),
+        (np.array([1, "a"] * 30, dtype=object), "mixes strings and numbers"),
+    ],
+)
+def test_6_information_estimators_refuse_labels_that_are_no_classes(y, match):
+    """Check case 6: NaN, continuous, None or mixed labels give a clear
+    ValueError from the information estimators (they were taken as classes,
+    or failed with a TypeError)."""
+    from sknc.information import ESTIMATORS as MI_ESTIMATORS
+
+    for name, cls in MI_ESTIMATORS.items():
+        with pytest.raises(ValueError, match=match):
+            cls().estimate(X_GOOD, y)
