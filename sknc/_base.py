@@ -18,18 +18,27 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from torch import nn
 
-from sknc._initializers import INITIALIZERS, resolve_initializer
+from sknc._initializers import INITIALIZERS, resolve_initializer, run_initializer
 from sknc._modules import linear_weights, predict_float64
-from sknc._skorch import EpochLoss, NeuralNet, batches, has_fused_adam
+from sknc._skorch import (
+    EpochLoss,
+    NeuralNet,
+    WeightedCrossEntropy,
+    batches,
+    has_fused_adam,
+    weighted_targets,
+    weighted_valid_acc,
+)
 from sknc._stopping import DivergenceCheck, StoppingRule
 from sknc._validation import (
     check_device,
+    check_sample_weight,
     draw_seed,
     encode_labels,
     float32_interval,
@@ -92,6 +101,19 @@ _TRAINING_PARAMETERS = """\
         ``max_epochs`` ended training first. ``None`` turns the rule off:
         ``fit`` trains for ``max_epochs`` epochs (with ``early_stopping``,
         it still keeps the best epoch's weights).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn's linear models: a dict
+        ``{label: weight}`` (labels left out weigh 1), ``"balanced"``
+        (``n_samples / (n_classes * np.bincount(y))``, computed on the
+        ``y`` given to ``fit``; not available in ``partial_fit``), or None.
+        They multiply ``sample_weight`` row by row and act where it acts:
+        the loss and the campaign's statistics.
+    warm_start : bool, default=False
+        As in scikit-learn: ``fit`` on a fitted estimator continues training
+        from its weights (with the current training parameters, a fresh
+        optimizer and stopping rule) and does not run the initializer; the
+        classes and the architecture must be the same. ``False`` starts
+        afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds the initializer (when given by name), the validation split and
         the batch order. The same seed gives the same predictions.
@@ -104,12 +126,37 @@ _TRAINING_PARAMETERS = """\
         in ``history_``)."""
 
 
+_TRAINING_ATTRIBUTES = """    n_iter_ : int
+        Epochs run by the last call to ``fit`` (or ``partial_fit``: 1), as
+        in scikit-learn.
+    loss_curve_ : list of float
+        Training loss of every epoch since the estimator was last fitted
+        afresh (through ``warm_start`` fits and ``partial_fit`` calls):
+        the mean of the batch losses weighted by the batch sizes, skorch's
+        ``history_[:, "train_loss"]``.
+    loss_ : float
+        The last entry of ``loss_curve_``.
+    best_loss_ : float or None
+        The lowest of ``loss_curve_``; None with ``early_stopping``, as in
+        scikit-learn.
+    validation_scores_ : list of float or None
+        Accuracy on the validation rows (weighted with ``sample_weight``)
+        at each epoch, with ``early_stopping``; None without.
+    best_validation_score_ : float or None
+        The highest of ``validation_scores_``; None without
+        ``early_stopping``.
+    t_ : int
+        Training rows seen by the optimizer (rows times epochs), as
+        scikit-learn's ``t_``."""
+
+
 def with_training_parameters(cls):
-    """Put the shared training parameters into ``cls``'s docstring."""
+    """Put the shared training parameters and attributes into ``cls``'s
+    docstring."""
     if cls.__doc__:  # None under python -OO
         cls.__doc__ = cls.__doc__.replace(
             "    %(training_parameters)s", _TRAINING_PARAMETERS
-        )
+        ).replace("    %(training_attributes)s", _TRAINING_ATTRIBUTES)
     return cls
 
 
@@ -139,6 +186,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -162,6 +211,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction,
         n_iter_no_change,
         tol,
+        class_weight,
+        warm_start,
         random_state,
         device,
         verbose,
@@ -178,6 +229,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -210,7 +263,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             )
         check_device(self.device, name)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Initialize the network with the initializer, then train it.
 
         Parameters
@@ -220,6 +273,13 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             height, width).
         y : array-like of shape (n_samples,)
             Class labels (any hashable type, e.g. strings).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights. Each batch's loss is
+            ``sum(w_i * loss_i) / sum(w_i)`` (scikit-learn's MLP
+            normalization: integer weights count as repeated rows of the
+            batch, the scale of the weights does not change the step), the
+            campaign's class statistics are weighted the same way, and the
+            validation accuracy of ``early_stopping`` is weighted.
 
         Returns
         -------
@@ -227,12 +287,27 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
+        warm = self.warm_start and hasattr(self, "net_")
         saved = {a: vars(self)[a] for a in self._INPUT_ATTRS if a in vars(self)}
         try:
-            X, y = self._validate(X, y, reset=True, dtype=np.float32)
+            X, y = self._validate(X, y, reset=not warm, dtype=np.float32)
             X = writable(X)
             classes, codes = encode_labels(y, type(self).__name__)
-            state = self._start(X, codes, classes, epochs=self.max_epochs)
+            if warm and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {classes}"
+                )
+            weights = self._row_weights(X, codes, classes, sample_weight, "fit")
+            state = self._start(
+                X,
+                codes,
+                classes,
+                epochs=self.max_epochs,
+                weights=weights,
+                warm_from=self.net_ if warm else None,
+            )
         except BaseException:
             # validate_data has already reset the input attributes: put back
             # those of the previous fit, if any, so that it stays usable.
@@ -245,7 +320,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         self._warn_if_cut_short()
         return self
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch; the first call also initializes the network.
 
         Parameters
@@ -254,6 +329,8 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
             height, width).
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; required on the first call.
 
@@ -274,16 +351,23 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         if first:
             all_classes, _ = encode_labels(np.asarray(classes), type(self).__name__)
             codes = _codes(y, all_classes)
-            self._finish(self._start(X, codes, all_classes, epochs=1))
+            weights = self._row_weights(
+                X, codes, all_classes, sample_weight, "partial_fit"
+            )
+            self._finish(self._start(X, codes, all_classes, epochs=1, weights=weights))
             return self
         codes = _codes(y, self.classes_)
+        weights = self._row_weights(
+            X, codes, self.classes_, sample_weight, "partial_fit"
+        )
+        targets = codes if weights is None else weighted_targets(codes, weights)
         saved = (
             copy.deepcopy(self.net_.module_.state_dict()),
             copy.deepcopy(self.net_.optimizer_.state_dict()),
             len(self.net_.history),
         )
         try:
-            self.net_.partial_fit(X, codes, epochs=1)
+            self.net_.partial_fit(X, targets, epochs=1)
         except BaseException:
             # A failed epoch (divergence, an error in a callback) leaves the
             # model as it was before this call.
@@ -291,7 +375,58 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             self.net_.optimizer_.load_state_dict(saved[1])
             del self.net_.history[saved[2] :]
             raise
+        self.n_iter_ = len(self.net_.history) - saved[2]
         return self
+
+    def _row_weights(self, X, codes, classes, sample_weight, method):
+        """Row weights of a fit: ``sample_weight`` times the weight of each
+        row's class (``class_weight``), or None when neither is given."""
+        name = type(self).__name__
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = (
+            np.ones(len(codes))
+            if sample_weight is None
+            else check_sample_weight(sample_weight, X, name)
+        )
+        if self.class_weight is None:
+            return weights
+        if isinstance(self.class_weight, str):
+            if method == "partial_fit":
+                raise ValueError(
+                    f"{name}: class_weight='balanced' is not supported for "
+                    "partial_fit (one batch does not know the class "
+                    "frequencies); compute the weights on all of y with "
+                    "sklearn.utils.class_weight.compute_class_weight and pass "
+                    "them as a dict"
+                )
+            present = np.unique(codes)
+            per_class = np.zeros(len(classes))
+            per_class[present] = compute_class_weight(
+                "balanced", classes=present, y=codes
+            )
+        else:
+            unknown = [c for c in self.class_weight if c not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"{name}: class_weight has labels {unknown} that are not "
+                    f"classes of y ({classes.tolist()})"
+                )
+            per_class = np.array(
+                [float(self.class_weight.get(c, 1.0)) for c in classes.tolist()]
+            )
+            if not (np.isfinite(per_class).all() and (per_class >= 0).all()):
+                raise ValueError(
+                    f"{name}: class_weight must be finite and non-negative; got "
+                    f"{self.class_weight}"
+                )
+        weights = weights * per_class[codes]
+        if len(weights) and not weights.sum() > 0:
+            raise ValueError(
+                f"{name}: sample_weight times class_weight sums to zero: no row "
+                "would count"
+            )
+        return weights
 
     def _warn_if_cut_short(self):
         """ConvergenceWarning when training ended before the stopping rule:
@@ -323,9 +458,16 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         warnings.warn(message, ConvergenceWarning)
 
     def _warn_if_one_class(self, X):
-        """ConvergenceWarning when the trained net predicts a single class."""
-        if self.max_epochs == 0 or len(self.classes_) < 2 or not len(X):
+        """ConvergenceWarning when the trained net predicts a single class.
+
+        Judged on at most 5 000 evenly spaced training rows: a net that
+        predicts another class on fewer than one row in 5 000 is a
+        one-class predictor anyway, and a large X costs no extra pass.
+        """
+        if self.max_epochs == 0 or len(self.classes_) < 2 or not X.shape[0]:
             return
+        if X.shape[0] > 5000:
+            X = X[np.linspace(0, X.shape[0] - 1, 5000).astype(np.int64)]
         logits = predict_float64(self.net_.module_, X, self.net_.device)
         predicted = np.unique(logits.argmax(dim=1).numpy())
         if len(predicted) == 1:
@@ -339,31 +481,42 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _start(self, X, codes, classes, epochs):
-        """Build, initialize and train a net; touch no attribute of self."""
+    def _start(self, X, codes, classes, epochs, weights=None, warm_from=None):
+        """Build, initialize (or, warm, load ``warm_from``'s weights) and
+        train a net; touch no attribute of self."""
         rng = check_random_state(self.random_state)
         init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
         module = self._build_module(tuple(X.shape[1:]), len(classes), net_seed)
-        train_split, X_train, y_train = None, X, codes
+        train_split, X_train, y_train, w_train = None, X, codes, weights
         if self.early_stopping:
-            X_train, X_val, y_train, y_val = train_test_split(
-                X,
-                codes,
+            arrays = (X, codes) if weights is None else (X, codes, weights)
+            parts = train_test_split(
+                *arrays,
                 test_size=self.validation_fraction,
                 stratify=codes,
                 random_state=split_seed,
             )
+            X_train, X_val, y_train, y_val = parts[:4]
+            if weights is not None:
+                w_train, w_val = parts[4:]
+                y_val = weighted_targets(y_val, w_val)
             train_split = predefined_split(Dataset(X_val, y_val))
         batch_size = (
-            min(200, len(X_train)) if self.batch_size == "auto" else self.batch_size
+            min(200, X_train.shape[0]) if self.batch_size == "auto" else self.batch_size
         )
         net = self._make_net(module, len(classes), net_seed, train_split, batch_size)
         net.initialize()
-        initializer = resolve_initializer(self.initializer, init_seed)
-        # The campaign sees only the rows the net trains on.
-        initializer.initialize(net.module_, X_train, y_train)
+        if warm_from is None:
+            initializer = resolve_initializer(self.initializer, init_seed)
+            # The campaign sees only the rows the net trains on.
+            run_initializer(initializer, net.module_, X_train, y_train, w_train)
+        else:
+            initializer = self.initializer_
+            _load_warm(net, warm_from, type(self).__name__)
+        targets = y_train if w_train is None else weighted_targets(y_train, w_train)
+        epochs_before = len(net.history)
         if epochs:
-            net.partial_fit(X_train, y_train, epochs=epochs)
+            net.partial_fit(X_train, targets, epochs=epochs)
             if self.early_stopping:
                 # As sklearn's MLP: keep the weights of the best epoch.
                 dict(net.callbacks_)["stopping_rule"].restore_best(net)
@@ -372,6 +525,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             "initializer": initializer,
             "classes": classes,
             "input_shape": tuple(X.shape[1:]),
+            "n_iter": len(net.history) - epochs_before,
         }
 
     def _make_net(self, module, n_classes, seed, train_split, batch_size):
@@ -409,9 +563,11 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             # Nothing to validate: spare their calls at every batch and epoch.
             net_kwargs["callbacks__valid_loss"] = None
             net_kwargs["callbacks__valid_acc"] = None
+        else:
+            net_kwargs["callbacks__valid_acc"] = weighted_valid_acc()
         return NeuralNet(
             module=module,
-            criterion=nn.CrossEntropyLoss,
+            criterion=WeightedCrossEntropy,
             optimizer=optimizer,
             lr=self.lr,
             batch_size=batch_size,
@@ -435,6 +591,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         self.net_ = state["net"]
         self.initializer_ = state["initializer"]
         self.classes_ = state["classes"]
+        self.n_iter_ = state["n_iter"]
 
     # -- prediction --------------------------------------------------------
 
@@ -458,10 +615,47 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         return linear_weights(self.net_.module_)[1]
 
     @property
-    def n_iter_(self):
-        """Epochs trained, by ``fit`` and every ``partial_fit`` since."""
+    def loss_curve_(self):
+        """Training loss of every epoch (skorch's ``history_[:, "train_loss"]``)."""
         check_is_fitted(self, "net_")
-        return len(self.net_.history)
+        return [float(v) for v in self.net_.history[:, "train_loss"]]
+
+    @property
+    def loss_(self):
+        """The training loss of the last epoch."""
+        curve = self.loss_curve_
+        return curve[-1] if curve else None
+
+    @property
+    def best_loss_(self):
+        """The lowest training loss; None with ``early_stopping``."""
+        curve = self.loss_curve_
+        return None if self.early_stopping or not curve else min(curve)
+
+    @property
+    def validation_scores_(self):
+        """Validation accuracy of every epoch with ``early_stopping``, else None."""
+        check_is_fitted(self, "net_")
+        if not self.early_stopping:
+            return None
+        return [float(v) for v in self.net_.history[:, "valid_acc"]]
+
+    @property
+    def best_validation_score_(self):
+        """The highest validation accuracy with ``early_stopping``, else None."""
+        scores = self.validation_scores_
+        return None if not scores else max(scores)
+
+    @property
+    def t_(self):
+        """Training rows seen by the optimizer: rows times epochs."""
+        check_is_fitted(self, "net_")
+        return sum(
+            row["train_batch_size"]
+            for epoch in self.net_.history
+            for row in epoch["batches"]
+            if "train_batch_size" in row
+        )
 
     def predict_proba(self, X):
         """Return class probabilities (softmax of the output layer).
@@ -502,6 +696,20 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
+
+
+def _load_warm(net, previous, owner):
+    """Give a fresh net the weights and the history of ``previous`` (a
+    ``warm_start`` fit), or raise when the architecture changed."""
+    try:
+        net.module_.load_state_dict(previous.module_.state_dict())
+    except RuntimeError as exc:
+        raise ValueError(
+            f"{owner}: warm_start needs the architecture of the previous fit; "
+            "the network changed (hidden_layer_sizes, activation or the "
+            "convolutions): set warm_start=False to start afresh"
+        ) from exc
+    net.history = copy.deepcopy(previous.history)
 
 
 def _codes(y, classes):

@@ -41,15 +41,19 @@ class ResponseStats:
     Attributes
     ----------
     counts : torch.Tensor of shape (n_classes,), float64
+        Rows per class (sums of their weights for weighted rows).
     means : torch.Tensor of shape (n_classes, n_candidates), float64
         Per-class mean response.
     m2 : torch.Tensor of shape (n_classes, n_candidates), float64
         Per-class sums of squared deviations from the class mean.
+    rows : int
+        Response rows added (each counted once, whatever its weight).
     """
 
     counts: torch.Tensor
     means: torch.Tensor
     m2: torch.Tensor
+    rows: int = 0
 
     @classmethod
     def empty(cls, n_classes, n_candidates, device=None):
@@ -60,7 +64,7 @@ class ResponseStats:
             m2=z.clone(),
         )
 
-    def update(self, A, y, *, overwrite=False):
+    def update(self, A, y, *, weights=None, overwrite=False):
         """Add a chunk of responses ``A`` (rows x m) with class codes ``y``.
 
         Rows sorted by class are reduced class by class on contiguous
@@ -72,6 +76,11 @@ class ResponseStats:
         A : torch.Tensor of shape (n_rows, n_candidates)
         y : torch.Tensor of shape (n_rows,)
             Integer class codes.
+        weights : torch.Tensor of shape (n_rows,), default=None
+            Non-negative row weights: a row of weight ``w`` counts as ``w``
+            rows (``counts`` become sums of weights, means and spreads are
+            weighted). ``None`` counts every row once, by the unweighted
+            reduction.
         overwrite : bool, default=False
             Allow the reduction to overwrite ``A`` (saves a temporary of the
             size of ``A``).
@@ -82,37 +91,49 @@ class ResponseStats:
         """
         n_classes = self.means.shape[0]
         y = y.to(A.device)
+        if weights is not None:
+            weights = weights.to(device=A.device, dtype=torch.float64)
         if y.numel() > 1 and bool((y[1:] < y[:-1]).any()):
             order = torch.argsort(y, stable=True)
             A, y, overwrite = A[order], y[order], True
+            weights = None if weights is None else weights[order]
         sizes = torch.bincount(y, minlength=n_classes).tolist()
         counts = self.counts.tolist()
+        self.rows += int(y.numel())
         start = 0
         for c, size in enumerate(sizes):
             if size == 0:
                 continue
             block = A[start : start + size]
+            w = None if weights is None else weights[start : start + size]
             start += size
+            mass = size if w is None else float(w.sum())
+            if mass == 0:
+                continue
             low, high = torch.aminmax(block)
-            if max(-float(low), float(high)) ** 2 * size < _SQUARES_MAX:
-                mean_b = block.sum(dim=0) / size
-                centered = block.sub_(mean_b) if overwrite else block - mean_b
-                m2_b = centered.square_().sum(dim=0).to(torch.float64)
-            else:
+            if max(-float(low), float(high)) ** 2 * mass >= _SQUARES_MAX:
                 # Squares beyond the block's dtype (float32: about 1e38):
                 # reduce in float64, where float32 values cannot overflow.
-                wide = block.to(torch.float64)
-                mean_b = wide.mean(dim=0)
-                m2_b = (wide - mean_b).square_().sum(dim=0)
+                block, overwrite = block.to(torch.float64), True
+            if w is None:
+                mean_b = block.sum(dim=0) / size
+                centered = block.sub_(mean_b) if overwrite else block - mean_b
+                m2_b = centered.square_().sum(dim=0)
+            else:
+                # The same two passes, each row's terms times its weight.
+                w = w.to(block.dtype)
+                mean_b = (w @ block) / mass
+                centered = block.sub_(mean_b) if overwrite else block - mean_b
+                m2_b = w @ centered.square_()
             _chan_merge_(
                 self.means[c],
                 self.m2[c],
                 counts[c],
                 mean_b.to(torch.float64),
-                m2_b,
-                size,
+                m2_b.to(torch.float64),
+                mass,
             )
-            self.counts[c] = counts[c] + size
+            self.counts[c] = counts[c] + mass
         return self
 
     def class_moments(self):
@@ -154,8 +175,10 @@ def pooled_std(chunks):
 
     Parameters
     ----------
-    chunks : iterable of torch.Tensor
-        Any shapes; all their elements count.
+    chunks : iterable of torch.Tensor or of (torch.Tensor, torch.Tensor)
+        Any shapes; all their elements count. A pair ``(z, w)`` weights
+        the elements of row ``z[i]`` by ``w[i]`` (``w`` of shape
+        ``(len(z),)``, non-negative): a weight of 2 counts a row twice.
 
     Returns
     -------
@@ -167,17 +190,31 @@ def pooled_std(chunks):
     >>> from sknc._campaign import pooled_std
     >>> pooled_std([torch.tensor([1.0, 2.0]), torch.tensor([[3.0, 4.0]])])
     1.118033988749895
+    >>> pooled_std([(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 3.0]))])
+    0.4330127018922193
     """
     mean = torch.zeros((), dtype=torch.float64)
     m2 = torch.zeros((), dtype=torch.float64)
-    n = 0
-    for z in chunks:
+    n = 0.0
+    for chunk in chunks:
+        z, w = chunk if isinstance(chunk, tuple) else (chunk, None)
         if not z.numel():
             continue
-        z = z.detach().reshape(-1).to(torch.float64)
-        mean_b = z.mean()
-        _chan_merge_(mean, m2, n, mean_b, (z - mean_b).square().sum(), z.numel())
-        n += z.numel()
+        z = z.detach().to(torch.float64)
+        if w is None:
+            z = z.reshape(-1)
+            n_b, mean_b = z.numel(), z.mean()
+            m2_b = (z - mean_b).square().sum()
+        else:
+            w = w.to(torch.float64).reshape(-1, *([1] * (z.dim() - 1)))
+            w = w.expand_as(z)
+            n_b = float(w.sum())
+            if n_b == 0:
+                continue
+            mean_b = (w * z).sum() / n_b
+            m2_b = (w * (z - mean_b).square()).sum()
+        _chan_merge_(mean, m2, n, mean_b, m2_b, n_b)
+        n += n_b
     if not n:
         raise ValueError("pooled_std needs at least one number")
     return float((m2 / n).sqrt())
@@ -189,6 +226,7 @@ def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
     Parameters
     ----------
     H : torch.Tensor of shape (n_rows, fan_in)
+        Dense, or a sparse CSR tensor (the rows of a sparse ``X``).
     W : torch.Tensor of shape (n_candidates, fan_in)
     activation : callable, default=None
         Elementwise activation ``phi``; ``None`` is the identity. ReLU,
@@ -202,7 +240,10 @@ def candidate_responses(H, W, *, activation=None, bias=0.0, out=None):
     -------
     A : torch.Tensor of shape (n_rows, n_candidates)
     """
-    A = torch.matmul(H, W.T, out=out) if out is not None else H @ W.T
+    if out is not None and H.layout == torch.strided:
+        A = torch.matmul(H, W.T, out=out)
+    else:
+        A = H @ W.T  # also a sparse CSR H: sparse x dense, a dense A
     if bias:
         A += bias
     return apply_(A, activation)

@@ -80,6 +80,7 @@ class NCCNNClassifier(BaseNCClassifier):
         The fitted clone of ``initializer``.
     history_ : skorch.History
         Per-epoch records (losses, callback records).
+    %(training_attributes)s
     coefs_ : list of ndarray
         Weight matrices of the Linear layers, ``coefs_[i]`` of shape
         (fan_in, fan_out); the first has ``fan_in`` = the flattened width.
@@ -148,6 +149,8 @@ class NCCNNClassifier(BaseNCClassifier):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -165,6 +168,8 @@ class NCCNNClassifier(BaseNCClassifier):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            class_weight=class_weight,
+            warm_start=warm_start,
             random_state=random_state,
             device=device,
             verbose=verbose,

@@ -40,6 +40,7 @@ from sknc._campaign import (
     pooled_std,
     select_neurons,
 )
+from sknc._sparse import SparseRows
 from sknc._trace import _position, layer_fans, layer_input
 
 # The chain path may always store this many bytes of layer inputs (conv
@@ -95,7 +96,11 @@ def _chunks(n, size):
         yield slice(start, start + size)
 
 
-def _rows(X, rows, device, dtype):
+def _rows(X, rows, device, dtype, *, dense=True):
+    """Rows ``rows`` of ``X`` on ``device``: a CSR tensor for sparse ``X``
+    unless ``dense`` (a module must run on them)."""
+    if isinstance(X, SparseRows):
+        return X.select(rows, device, dtype, dense=dense)
     # index_select gathers rows several times faster than X[rows].
     return X.index_select(0, rows).to(device=device, dtype=dtype)
 
@@ -142,7 +147,11 @@ class _ChainInputs:
 
     def _compute(self, i, sl):
         if i == 0 or i - 1 not in self.stored:
-            h = _rows(self.X, self.order[sl], self.device, self.dtype)
+            # Sparse rows stay sparse when the first layer reads them as
+            # they are (its products, and its own forward, are sparse x
+            # dense); other leaves before it get dense rows.
+            dense = bool(self.segments[0])
+            h = _rows(self.X, self.order[sl], self.device, self.dtype, dense=dense)
             segments = self.segments[: i + 1]
         else:
             h = self.stored[i - 1][sl]
@@ -235,7 +244,9 @@ def _image_chunks(spec, H, sl, chunk_size, n_positions):
         yield slice(sl.start + a, sl.start + min(a + per, H.shape[0])), H[a : a + per]
 
 
-def layer_stats(inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spatial):
+def layer_stats(
+    inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spatial, weights=None
+):
     """Stream the responses of candidates ``W`` on layer ``index``'s input.
 
     The one streaming path of the campaign: ``inputs`` yields the layer's
@@ -243,6 +254,8 @@ def layer_stats(inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spati
     conv layer, each piece of about ``chunk_size`` positions) goes through
     the candidates and the activation into the per-class statistics, so
     memory stays about ``chunk_size x candidates`` whatever the rows.
+    ``weights`` (in the order of ``y``, or None) weight the rows; an
+    image's weight goes to each of its positions.
 
     Returns
     -------
@@ -257,14 +270,16 @@ def layer_stats(inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spati
     buffer = None
     for sl, H in inputs.chunks(index):
         for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
-            if buffer is None and not spec.is_conv:
+            if buffer is None and not spec.is_conv and Hp.layout == torch.strided:
                 buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
             out = None if buffer is None else buffer[: Hp.shape[0]]
             A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
             labels = y[piece]
+            w = None if weights is None else weights[piece]
             if per_image > 1:
                 labels = labels.repeat_interleave(per_image)
-            stats.update(A, labels, overwrite=True)
+                w = None if w is None else w.repeat_interleave(per_image)
+            stats.update(A, labels, weights=w, overwrite=True)
     if not (torch.isfinite(stats.means).all() and torch.isfinite(stats.m2).all()):
         raise ValueError(non_finite_message(spec, W.dtype))
     return stats
@@ -300,12 +315,13 @@ def campaign_layer(
     chunk_size,
     output_layer,
     spatial="mean",
+    weights=None,
 ):
     """Run the campaign on one layer and write the chosen neurons in place.
 
     ``inputs`` yields the layer's input chunk by chunk, for rows in the
-    order of ``y`` (sorted by class). Returns a report dict (see
-    :class:`sknc.NeuronCampaign`).
+    order of ``y`` (sorted by class), ``weights`` their row weights (or
+    None). Returns a report dict (see :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
     layer = spec.layer
@@ -323,6 +339,7 @@ def campaign_layer(
         bias=bias,
         chunk_size=chunk_size,
         spatial=spatial,
+        weights=weights,
     )
     scores = campaign_scores(stats, alpha)
     groups = assign_groups(scores["class_means"])
@@ -344,7 +361,9 @@ def campaign_layer(
     elif rescale == "base":
         W_sel = W_sel * base_scale(stats, chosen)
     elif rescale == "lsuv":
-        std = preactivation_std(spec, inputs.chunks(index), W_sel, bias, chunk_size)
+        std = preactivation_std(
+            spec, inputs.chunks(index), W_sel, bias, chunk_size, weights
+        )
         if std > 0:
             W_sel = W_sel / std
     with torch.no_grad():
@@ -361,7 +380,7 @@ def campaign_layer(
         "alpha": alpha,
         "n_candidates": m,
         "n_rows": n_rows,
-        "n_response_rows": int(stats.counts.sum()),
+        "n_response_rows": stats.rows,
         "chosen": chosen,
         "chosen_classes": chosen_groups,
         "scores": scores["score"].cpu().numpy(),
@@ -385,19 +404,23 @@ def _order_by_class(chosen, chosen_groups, n_classes):
     return chosen[rows], chosen_groups[rows]
 
 
-def preactivation_std(spec, chunks, W, bias, chunk_size):
+def preactivation_std(spec, chunks, W, bias, chunk_size, weights=None):
     """Population std, over rows and outputs, of the layer's output before
     its activation, for weights ``W`` (one flat row per neuron).
 
     Exact in the sense of :func:`sknc._campaign.pooled_std` (chunks merged
     with Chan's update, no ``E[z^2] - E[z]^2``); used by
-    ``rescale="lsuv"`` and by :class:`sknc.LSUVInit`.
+    ``rescale="lsuv"`` and by :class:`sknc.LSUVInit`. ``weights`` (one per
+    row, in the order of ``chunks``, or None) weight the rows.
     """
-    return pooled_std(
-        (_preactivations(spec, Hp, W) + bias)
-        for sl, H in chunks
-        for _, Hp in _image_chunks(spec, H, sl, chunk_size, spec.positions)
-    )
+
+    def pieces():
+        for sl, H in chunks:
+            for piece, Hp in _image_chunks(spec, H, sl, chunk_size, spec.positions):
+                z = _preactivations(spec, Hp, W) + bias
+                yield z if weights is None else (z, weights[piece])
+
+    return pooled_std(pieces())
 
 
 def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
@@ -425,14 +448,17 @@ def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
     return _HookInputs(module, specs, X, order, chunk_size, device, dtype)
 
 
-def run_campaign(module, X, y, n_classes, traced, alphas, *, chain="auto", **params):
+def run_campaign(
+    module, X, y, n_classes, traced, alphas, *, weights=None, chain="auto", **params
+):
     """Initialize every layer of ``traced.specs`` in order; return the reports.
 
     ``traced`` is the module's :class:`sknc._trace.Trace` (one forward
     pass, shared with the caller). ``X`` is a tensor of scoring rows (kept
     on the CPU and streamed to the module's device chunk by chunk), ``y``
-    their integer class codes. Rows are visited sorted by class (a stable
-    sort), so that each chunk's classes are contiguous. ``chain``: see
+    their integer class codes, ``weights`` their row weights (None: each
+    row counts once). Rows are visited sorted by class (a stable sort), so
+    that each chunk's classes are contiguous. ``chain``: see
     :func:`layer_inputs`.
     """
     specs = traced.specs
@@ -442,6 +468,7 @@ def run_campaign(module, X, y, n_classes, traced, alphas, *, chain="auto", **par
     y = torch.as_tensor(y)
     order = torch.argsort(y, stable=True)
     y_sorted = y[order]
+    w_sorted = None if weights is None else torch.as_tensor(weights)[order]
     inputs = layer_inputs(
         module, traced, X, order, chunk_size=params["chunk_size"], chain=chain
     )
@@ -457,6 +484,7 @@ def run_campaign(module, X, y, n_classes, traced, alphas, *, chain="auto", **par
                 n_rows=int(X.shape[0]),
                 alpha=alpha,
                 output_layer=i == len(specs) - 1,
+                weights=w_sorted,
                 **params,
             )
         )

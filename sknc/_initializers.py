@@ -9,6 +9,7 @@ weights are left as they were.
 """
 
 import copy
+import inspect
 import math
 import time
 import warnings
@@ -33,9 +34,11 @@ from sknc._distributions import (
     xavier_normal,
 )
 from sknc._driver import non_finite_message, preactivation_std, run_campaign
+from sknc._sparse import SparseRows, is_sparse
 from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace
 from sknc._validation import (
     check_device,
+    check_sample_weight,
     draw_seed,
     encode_labels,
     float32_interval,
@@ -44,14 +47,26 @@ from sknc._validation import (
 
 
 def _as_tensor_X(X):
+    """``X`` as a float tensor, or a sparse one as :class:`SparseRows`."""
     X = check_array(
         X,
+        accept_sparse=("csr", "csc", "coo"),
         dtype=(np.float32, np.float64),
         allow_nd=True,
         ensure_all_finite=True,
         input_name="X",
     )
+    if is_sparse(X):
+        return SparseRows(X)
     return torch.from_numpy(writable(np.ascontiguousarray(X)))
+
+
+def _dense(X, device, dtype, n=None):
+    """The first ``n`` (all) rows of ``X`` as a dense tensor on ``device``."""
+    if isinstance(X, SparseRows):
+        rows = np.arange(len(X) if n is None else min(n, len(X)))
+        return X.select(rows, device, dtype, dense=True)
+    return (X if n is None else X[:n]).to(device=device, dtype=dtype)
 
 
 # Layers with weights the initializers do not handle: left as they are.
@@ -123,7 +138,7 @@ class BaseInitializer(BaseEstimator):
     _parameter_constraints: dict = {"random_state": ["random_state"]}
     _requires_data = False
 
-    def initialize(self, module, X=None, y=None):
+    def initialize(self, module, X=None, y=None, sample_weight=None):
         """Initialize the layers of ``module`` in place.
 
         Parameters
@@ -134,6 +149,11 @@ class BaseInitializer(BaseEstimator):
             Rows the module accepts; needed by data-dependent initializers.
         y : array-like of shape (n_samples,), default=None
             Class labels; needed by the neuron campaign.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: a row of weight 2 counts as two rows,
+            one of weight 0 as none. The neuron campaign weights its class
+            statistics (and ``rescale="lsuv"``) with them, LSUV its
+            variances; He, Xavier and orthogonal draws ignore the data.
 
         Returns
         -------
@@ -150,13 +170,24 @@ class BaseInitializer(BaseEstimator):
         if self._requires_data and X is None:
             raise ValueError(f"{type(self).__name__} needs the training rows X")
         X_t = None if X is None else _as_tensor_X(X)
+        if sample_weight is not None:
+            if X_t is None:
+                raise ValueError(
+                    f"{type(self).__name__}: sample_weight needs the rows X"
+                )
+            sample_weight = check_sample_weight(sample_weight, X_t, type(self).__name__)
         state = _ModuleState(module)
         module.eval()
         t0 = time.perf_counter()
         try:
             rng = check_random_state(self.random_state)
             generator = make_generator(draw_seed(rng))
-            fitted = self._initialize(module, X_t, y, generator, rng) or {}
+            fitted = (
+                self._initialize(
+                    module, X_t, y, generator, rng, sample_weight=sample_weight
+                )
+                or {}
+            )
         except BaseException:
             state.restore_params()
             raise
@@ -196,7 +227,7 @@ class _DrawInit(BaseInitializer):
     def _draw(self, n, fan_in, fan_out, generator):
         return self._distribution(n, fan_in, fan_out, generator)
 
-    def _initialize(self, module, X, y, generator, rng):
+    def _initialize(self, module, X, y, generator, rng, sample_weight=None):
         for layer in _weight_layers(module):
             k, fan_in, fan_out = layer_fans(layer)
             w = self._draw(k, fan_in, fan_out, generator)
@@ -358,13 +389,20 @@ class LSUVInit(BaseInitializer):
         self.max_samples = max_samples
         self.random_state = random_state
 
-    def _initialize(self, module, X, y, generator, rng):
+    def _initialize(self, module, X, y, generator, rng, sample_weight=None):
+        weights = None
+        if sample_weight is not None:
+            # A row of weight 0 is a row left out, before the subset is drawn.
+            keep = torch.from_numpy(np.flatnonzero(sample_weight > 0))
+            X, weights = X[keep], torch.from_numpy(sample_weight)[keep]
         if self.max_samples is not None and X.shape[0] > self.max_samples:
             idx = torch.randperm(X.shape[0], generator=generator)[: self.max_samples]
-            X = X[idx.sort().values]
+            idx = idx.sort().values
+            X = X[idx]
+            weights = None if weights is None else weights[idx]
         dtype = next(module.parameters()).dtype
         device = next(module.parameters()).device
-        X = X.to(device=device, dtype=dtype)
+        X = _dense(X, device, dtype)  # sparse X: max_samples dense rows
         scales = []
         for spec in _trace(module, X[:2]).specs:
             layer = spec.layer
@@ -379,7 +417,12 @@ class LSUVInit(BaseInitializer):
                 H = layer_input(module, layer, X)
                 with torch.no_grad():
                     std = preactivation_std(
-                        spec, [(slice(None), H)], layer.weight.flatten(1), 0.0, None
+                        spec,
+                        [(slice(None), H)],
+                        layer.weight.flatten(1),
+                        0.0,
+                        None,
+                        weights,
                     )
                 if not math.isfinite(std):
                     raise ValueError("LSUVInit: " + non_finite_message(spec, dtype))
@@ -548,8 +591,13 @@ class NeuronCampaign(BaseInitializer):
         self.random_state = random_state
         self.device = device
 
-    def _scoring_rows(self, X, y, rng):
-        """Encode labels and draw the stratified scoring subset."""
+    def _scoring_rows(self, X, y, rng, sample_weight=None):
+        """Encode labels and draw the stratified scoring subset.
+
+        Rows of weight 0 are dropped first, so that a zero weight is the
+        same as leaving the row out. Returns the classes, the indices of
+        the scoring rows, their class codes and their weights (or None).
+        """
         if y is None:
             raise ValueError("NeuronCampaign needs the class labels y")
         y = np.asarray(y)
@@ -558,6 +606,10 @@ class NeuronCampaign(BaseInitializer):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D; got shape {y.shape}")
         check_consistent_length(X, y)
+        rows = np.arange(len(y))
+        if sample_weight is not None:
+            rows = np.flatnonzero(sample_weight > 0)
+            y = y[rows]
         classes, codes = encode_labels(y, "NeuronCampaign")
         idx = np.arange(len(codes))
         if self.max_samples is not None and self.max_samples < len(codes):
@@ -571,17 +623,26 @@ class NeuronCampaign(BaseInitializer):
             )
             idx = np.sort(idx)
         counts = np.bincount(codes[idx], minlength=len(classes))
+        weights = None
+        if sample_weight is not None:
+            weights = torch.from_numpy(sample_weight[rows[idx]])
+            # A row of weight 2 counts as two rows, as if repeated.
+            mass = np.bincount(
+                codes[idx], weights=weights.numpy(), minlength=len(classes)
+            )
+            counts = np.where(mass >= 2, np.maximum(counts, 2), counts)
         if counts.min() < 2:
             bad = classes[np.argmin(counts)]
             bad = bad.item() if isinstance(bad, np.generic) else bad
             raise ValueError(
-                f"each class needs at least 2 scoring rows; class {bad!r} has "
-                f"{counts.min()} (raise max_samples or give more rows)"
+                f"each class needs at least 2 scoring rows (or one of weight 2); "
+                f"class {bad!r} has {counts.min()} (raise max_samples or give "
+                "more rows)"
             )
-        return classes, idx, torch.from_numpy(codes[idx])
+        return classes, rows[idx], torch.from_numpy(codes[idx]), weights
 
-    def _initialize(self, module, X, y, generator, rng):
-        classes, idx, codes = self._scoring_rows(X, y, rng)
+    def _initialize(self, module, X, y, generator, rng, sample_weight=None):
+        classes, idx, codes, weights = self._scoring_rows(X, y, rng, sample_weight)
         if len(idx) < len(X):
             X = X[torch.from_numpy(idx)]
         home = next(module.parameters()).device
@@ -590,14 +651,16 @@ class NeuronCampaign(BaseInitializer):
         )
         module.to(device)
         try:
-            fitted = self._campaign(module, X, codes, len(classes), generator, device)
+            fitted = self._campaign(
+                module, X, codes, len(classes), generator, device, weights
+            )
         finally:
             module.to(home)
         return {**fitted, "classes_": classes}
 
-    def _campaign(self, module, X, codes, n_classes, generator, device):
+    def _campaign(self, module, X, codes, n_classes, generator, device, weights):
         dtype = next(module.parameters()).dtype
-        traced = _trace(module, X[:2].to(device=device, dtype=dtype))
+        traced = _trace(module, _dense(X, device, dtype, n=2))
         alphas = resolve_alpha(self.alpha, len(traced.specs))
         report = run_campaign(
             module,
@@ -606,6 +669,7 @@ class NeuronCampaign(BaseInitializer):
             n_classes,
             traced,
             alphas,
+            weights=weights,
             candidate_ratio=self.candidate_ratio,
             max_candidates=self.max_candidates,
             draw=get_distribution(self.base_init),
@@ -719,3 +783,24 @@ def get_initializer(initializer, random_state=None):
             f"X, y) method; got {type(initializer).__name__}"
         )
     return initializer
+
+
+def run_initializer(initializer, module, X, y, sample_weight=None):
+    """Run ``initializer`` on the training rows, with their weights when it
+    takes them (a user's object without a ``sample_weight`` parameter is
+    called without, with a warning)."""
+    if sample_weight is None:
+        initializer.initialize(module, X, y)
+        return
+    params = inspect.signature(initializer.initialize).parameters
+    if "sample_weight" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    ):
+        initializer.initialize(module, X, y, sample_weight=sample_weight)
+        return
+    warnings.warn(
+        f"{type(initializer).__name__}.initialize takes no sample_weight: the "
+        "initialization ignores the weights",
+        UserWarning,
+    )
+    initializer.initialize(module, X, y)

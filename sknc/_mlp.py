@@ -43,6 +43,7 @@ class NCMLPClassifier(BaseNCClassifier):
         ``report_``).
     history_ : skorch.History
         Per-epoch records (losses, callback records).
+    %(training_attributes)s
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
     intercepts_ : list of ndarray
@@ -90,6 +91,8 @@ class NCMLPClassifier(BaseNCClassifier):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        class_weight=None,
+        warm_start=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -107,6 +110,8 @@ class NCMLPClassifier(BaseNCClassifier):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             tol=tol,
+            class_weight=class_weight,
+            warm_start=warm_start,
             random_state=random_state,
             device=device,
             verbose=verbose,
@@ -116,8 +121,15 @@ class NCMLPClassifier(BaseNCClassifier):
         self.activation = activation
 
     def _validate(self, X, y="no_validation", *, reset, dtype):
-        return validate_data(self, X, y, dtype=dtype, reset=reset)
+        return validate_data(
+            self, X, y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc")
+        )
 
     def _build_module(self, input_shape, n_classes, seed):
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         return build_mlp(input_shape[0], sizes, n_classes, self.activation, seed)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR/CSC rows, densified per batch
+        return tags

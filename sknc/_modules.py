@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from sknc._activations import ACTIVATIONS
+from sknc._sparse import dense_rows
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):
@@ -319,9 +320,14 @@ def predict_float64(module, X, device, batch_size=4096):
     the whole, probabilities to ~1e-15.
     """
     model = copy.deepcopy(module).to(device=device, dtype=torch.float64).eval()
+    # Wide rows in smaller batches: at most 2**24 numbers (128 MiB) densified
+    # at a time, whatever the width of (a sparse) X.
+    width = max(1, math.prod(X.shape[1:]))
+    batch_size = max(1, min(batch_size, 2**24 // width))
     out = []
     with torch.no_grad():
-        for start in range(0, len(X), batch_size):
-            xb = torch.as_tensor(X[start : start + batch_size], dtype=torch.float64)
-            out.append(model(xb.to(device)).cpu())
+        for start in range(0, X.shape[0], batch_size):
+            # A sparse X is densified one batch at a time.
+            xb = dense_rows(X, slice(start, start + batch_size))
+            out.append(model(xb.to(device=device, dtype=torch.float64)).cpu())
     return torch.cat(out) if out else torch.empty(0, dtype=torch.float64)

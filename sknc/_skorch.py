@@ -11,9 +11,12 @@ import functools
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EpochScoring
 from skorch.dataset import Dataset
 from torch import nn
+from torch.nn import functional as F
+
+from sknc._sparse import dense_rows, is_sparse
 
 
 @functools.lru_cache
@@ -43,6 +46,53 @@ class NeuralNet(NeuralNetClassifier):
                 m.training != training for m in module.modules()
             ):
                 module.train(training)
+
+
+def weighted_targets(codes, sample_weight):
+    """The training target of a weighted fit: rows of (class code, weight).
+
+    skorch hands the target of each batch to the criterion unchanged, so
+    the weights travel with the rows through shuffling and splitting.
+    Class codes are exact in float64.
+    """
+    return np.column_stack([codes, sample_weight]).astype(np.float64)
+
+
+class WeightedCrossEntropy(nn.Module):
+    """Cross-entropy of a batch, weighted as scikit-learn's MLP weights it.
+
+    A target of class codes gives the plain mean (the same numbers as
+    ``nn.CrossEntropyLoss``). A target of rows ``(code, weight)``
+    (:func:`weighted_targets`) gives ``sum(w_i * loss_i) / sum(w_i)`` over
+    the batch, the normalization of :class:`sklearn.neural_network.MLPClassifier`:
+    integer weights count as repeated rows of the batch, a row of weight 0
+    as no row, and the scale of the weights does not change the step size.
+    A batch whose weights are all 0 has loss 0 (no gradient).
+    """
+
+    def forward(self, logits, target):
+        if target.dim() == 1:
+            return F.cross_entropy(logits, target)
+        losses = F.cross_entropy(logits, target[:, 0].long(), reduction="none")
+        w = target[:, 1].to(losses.dtype)
+        total = w.sum()
+        return (losses * w).sum() / torch.where(total > 0, total, 1.0)
+
+
+def _weighted_accuracy(net, X, y):
+    """Validation accuracy, weighted by the rows' weights when ``y`` has them."""
+    y = np.asarray(y)
+    pred = net.predict(X)
+    if y.ndim == 1:
+        return float(np.mean(pred == y))
+    return float(np.average(pred == y[:, 0], weights=y[:, 1]))
+
+
+def weighted_valid_acc():
+    """skorch's ``valid_acc``, weighted as sklearn's validation score is."""
+    return EpochScoring(
+        _weighted_accuracy, lower_is_better=False, on_train=False, name="valid_acc"
+    )
 
 
 class EpochLoss(Callback):
@@ -94,9 +144,9 @@ def batches(dataset, *, batch_size, shuffle=False, generator=None, **kwargs):
         type(dataset) is Dataset
         and not kwargs
         and generator is not None
-        and isinstance(X, np.ndarray | torch.Tensor)
+        and (isinstance(X, np.ndarray | torch.Tensor) or is_sparse(X))
         and isinstance(y, np.ndarray | torch.Tensor)
-        and len(X) == len(y)
+        and X.shape[0] == len(y)
     ):
         return ArrayBatches(X, y, batch_size, shuffle, generator)
     return torch.utils.data.DataLoader(
@@ -107,6 +157,9 @@ def batches(dataset, *, batch_size, shuffle=False, generator=None, **kwargs):
 class ArrayBatches:
     """Mini-batches of in-memory arrays, each taken by one fancy index.
 
+    A scipy sparse ``X`` is kept as CSR and each batch densified alone, so
+    memory holds the sparse matrix and one dense batch, never a dense X.
+
     torch's ``DataLoader`` over a skorch ``Dataset`` fetches the rows of a
     batch one by one and stacks them, which costs more per batch than the
     forward and backward pass of a small MLP. This iterable yields the
@@ -116,7 +169,8 @@ class ArrayBatches:
     """
 
     def __init__(self, X, y, batch_size, shuffle, generator):
-        self.X = torch.as_tensor(X)
+        # A sparse X stays sparse (CSR): each batch is densified on its own.
+        self.X = X.tocsr() if is_sparse(X) else torch.as_tensor(X)
         self.y = torch.as_tensor(y)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -137,9 +191,16 @@ class ArrayBatches:
             if order is None:
                 # Copies, as DataLoader's batches are: never views of the data.
                 sl = slice(start, start + size)
-                yield self.X[sl].clone(), self.y[sl].clone()
+                yield self._rows(sl), self.y[sl].clone()
             else:
                 idx = order[start : start + size]
-                yield self.X.index_select(0, idx), self.y.index_select(0, idx)
+                yield self._rows(idx), self.y.index_select(0, idx)
         if self.shuffle and not n % size:
             torch.randperm(n, generator=g)
+
+    def _rows(self, rows):
+        if isinstance(self.X, torch.Tensor):
+            if isinstance(rows, slice):
+                return self.X[rows].clone()
+            return self.X.index_select(0, rows)
+        return dense_rows(self.X, rows.numpy() if torch.is_tensor(rows) else rows)

@@ -14,9 +14,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknc._activations import ACTIVATIONS
-from sknc._initializers import INITIALIZERS, resolve_initializer
+from sknc._initializers import INITIALIZERS, resolve_initializer, run_initializer
 from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
-from sknc._validation import check_device, draw_seed, encode_labels
+from sknc._validation import (
+    check_device,
+    check_sample_weight,
+    draw_seed,
+    encode_labels,
+)
 
 
 class NCInitTransformer(
@@ -109,13 +114,16 @@ class NCInitTransformer(
         self.random_state = random_state
         self.device = device
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Build an MLP body and initialize it on ``X, y``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights for the initializer (the campaign's
+            class statistics; see :meth:`sknc.NeuronCampaign.initialize`).
 
         Returns
         -------
@@ -123,14 +131,16 @@ class NCInitTransformer(
         """
         self._validate_params()
         check_device(self.device, type(self).__name__)
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32, accept_sparse=("csr", "csc"))
         classes, codes = encode_labels(y, type(self).__name__)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X, type(self).__name__)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         rng = check_random_state(self.random_state)
         module_seed, init_seed = draw_seed(rng), draw_seed(rng)
         module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
         initializer = resolve_initializer(self.initializer, init_seed)
-        initializer.initialize(module.to(self.device), X, codes)
+        run_initializer(initializer, module.to(self.device), X, codes, sample_weight)
         self.module_ = module.cpu()
         self.initializer_ = initializer
         self.classes_ = classes
@@ -154,20 +164,24 @@ class NCInitTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
         check_is_fitted(self, "module_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, dtype=np.float64, reset=False, accept_sparse=("csr", "csc")
+        )
         phi = ACTIVATIONS[self.activation].phi
         for W, b in zip(*linear_weights(self.module_)):
-            X = phi(X @ W.astype(np.float64) + b.astype(np.float64))
+            # A sparse X: the first product is sparse x dense, dense after.
+            X = phi(np.asarray(X @ W.astype(np.float64)) + b.astype(np.float64))
         return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.input_tags.sparse = True
         return tags

@@ -8,6 +8,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
 
 #: The largest float32: parameters that torch stores as float32 (learning
 #: rates, biases, gains) must not exceed it, or torch fails with an overflow
@@ -91,6 +92,23 @@ def check_label_values(y, owner, name="y"):
             )
 
 
+def check_sample_weight(sample_weight, X, owner):
+    """Return ``sample_weight`` as a float64 array of one weight per row of X.
+
+    scikit-learn's check, with its messages: finite, 1-D, one per row,
+    non-negative, not all zero. ``owner`` names the estimator in a message
+    about the length.
+    """
+    try:
+        return _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+    except ValueError as exc:
+        if "sample_weight.shape" in str(exc):
+            raise ValueError(f"{owner}: {exc}") from None
+        raise
+
+
 def encode_labels(y, owner):
     """Check classification labels and encode them as ``0 .. n_classes - 1``.
 
@@ -127,4 +145,6 @@ def writable(X):
 
     joblib hands large arrays to workers as read-only memory maps.
     """
-    return X if X.flags.writeable else X.copy()
+    if hasattr(X, "flags"):
+        return X if X.flags.writeable else X.copy()
+    return X  # a scipy sparse matrix: its arrays are only read

@@ -439,6 +439,18 @@ WIDTH_CHECKS = {
     "check_fit_check_is_fitted",
     "check_n_features_in",
     "check_fit2d_predict1d",
+    # The sample-weight and class-weight checks, on 2-, 10-, 20- and 30-column
+    # X; the same code (sknc._base) runs them on NCMLPClassifier in
+    # test_common.py.
+    "check_sample_weights_pandas_series",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_classifiers_one_label_sample_weights",
+    "check_class_weight_classifiers",
 }
 
 _CHECKED = NCCNNClassifier(

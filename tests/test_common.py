@@ -4,12 +4,26 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknc import HeInit, NCInitTransformer, NCMLPClassifier, NeuronCampaign
 
-# Expected failures: {check name: reason}. There are none.
-EXPECTED_FAILED_CHECKS = {}
+# Expected failures: {estimator class: {check name: reason}}.
+_NOT_BIT_EQUIVALENT = (
+    "float32 mini-batch training: integer weights and repeated rows give the "
+    "same campaign selection and the same batch loss to float32 rounding "
+    "(tests/test_sample_weight.py), and predict_proba agrees to about 1e-7 "
+    "after training, but the check asks for rtol=1e-7; scikit-learn runs it on "
+    "MLPClassifier only with the full-batch, float64 solver='lbfgs'"
+)
+EXPECTED_FAILED_CHECKS = {
+    "NCMLPClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": _NOT_BIT_EQUIVALENT,
+        "check_sample_weight_equivalence_on_sparse_data": _NOT_BIT_EQUIVALENT,
+    },
+}
 
-# Ten epochs of small batches at a higher learning rate than the default keep
-# the checks quick; tol=None trains them all (no ConvergenceWarning per fit).
-FAST = dict(max_epochs=10, lr=0.01, batch_size=32, tol=None, random_state=0)
+# Twenty epochs of small batches at a higher learning rate than the default
+# keep the checks quick (sklearn gives iterative estimators max_iter=1000 in
+# check_class_weight_classifiers; ten epochs left one seed of the campaign
+# short there); tol=None trains them all (no ConvergenceWarning per fit).
+FAST = dict(max_epochs=20, lr=0.01, batch_size=32, tol=None, random_state=0)
 
 ESTIMATORS = [
     NCMLPClassifier(random_state=0),  # the defaults, stopping rule included
@@ -31,7 +45,10 @@ ESTIMATORS = [
 
 
 @parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
+    ESTIMATORS,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(
+        type(est).__name__, {}
+    ),
 )
 def test_sklearn_compatible_estimator(estimator, check):
     """Check that the estimator passes scikit-learn's estimator checks."""

@@ -225,6 +225,7 @@ default="bin"
         self.records_ = []
         self.epochs_ = None
         self.pending_init_ = None
+        self.start_epoch_ = None
         self.data_ = None
         return self
 
@@ -266,10 +267,25 @@ default="bin"
             self.data_ = (X, y)
         epoch = len(net.history)
         measured = {r["epoch"] for r in self.records_}
-        if self._due(epoch) and epoch not in measured:
-            rows = self._measure(net, epoch)
-            if epoch == 0:
-                self.pending_init_ = rows
+        # Measured at the first training batch, once every callback's
+        # on_epoch_begin has run (sknc.callbacks.InitializeWith initializes
+        # the module there): the starting point is the initialized net.
+        due = self._due(epoch) and epoch not in measured
+        self.start_epoch_ = epoch if due else None
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training and self.start_epoch_ is not None:
+            self._measure_start(net)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        if self.start_epoch_ is not None:  # no training batch ran (max_epochs=0)
+            self._measure_start(net)
+
+    def _measure_start(self, net):
+        epoch, self.start_epoch_ = self.start_epoch_, None
+        rows = self._measure(net, epoch)
+        if epoch == 0:
+            self.pending_init_ = rows
 
     def on_epoch_end(self, net, **kwargs):
         epoch = int(net.history[-1, "epoch"])

@@ -1,0 +1,350 @@
+"""skorch callbacks: any sknc initializer on a user's own skorch net.
+
+skorch's :class:`skorch.callbacks.Initializer` applies data-independent
+functions to parameters matched by name. :class:`InitializeWith` runs a
+data-dependent sknc initializer (the neuron campaign, or LSUV) on the net's
+module, on the rows the net trains on, once per fresh fit.
+
+This module only wires an initializer to skorch: the initializers own the
+mathematics, the weights are written by their ``initialize(module, X, y)``.
+"""
+
+import contextlib
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from skorch import NeuralNetBinaryClassifier, NeuralNetRegressor
+from skorch.callbacks import Callback
+from skorch.dataset import Dataset, unpack_data
+from skorch.utils import is_dataset, to_tensor
+
+from sknc._initializers import (
+    BaseInitializer,
+    NeuronCampaign,
+    _weight_layers,
+    get_initializer,
+    resolve_initializer,
+)
+from sknc._validation import draw_seed
+
+__all__ = ["InitializeWith"]
+
+#: Key of the history row (the first epoch of a training run) in which
+#: :class:`InitializeWith` records the initializer it ran. Its presence in
+#: the history marks the run as initialized: ``partial_fit``, a
+#: ``warm_start`` fit and a restored checkpoint do not initialize again.
+_HISTORY_KEY = "initialized_with"
+
+
+class InitializeWith(Callback):
+    """Initialize a skorch net's module with an sknc initializer.
+
+    At the start of the first epoch of a fresh fit, the initializer is
+    applied to ``net.module_``, in place, on exactly the rows the net
+    trains on: the training part of the split that skorch's ``fit_loop``
+    has just made (``dataset_train``), never the rows of its internal
+    validation split. The weights are copied into the module's existing
+    parameters on the module's device, so the optimizer trains them.
+
+    A fresh fit is one that starts a new history: ``fit`` (without
+    ``warm_start``), or the first ``partial_fit`` of an uninitialized net.
+    ``partial_fit`` on a trained net and ``fit`` with ``warm_start=True``
+    continue training and leave the weights alone; so does a net whose
+    history was restored from a checkpoint. The first epoch row of the
+    history gets ``"initialized_with"``, the initializer's class name.
+
+    Parameters
+    ----------
+    initializer : str or initializer object, default="campaign"
+        An sknc initializer (:class:`~sknc.NeuronCampaign`,
+        :class:`~sknc.HeInit`, :class:`~sknc.XavierInit`,
+        :class:`~sknc.OrthogonalInit`, :class:`~sknc.LSUVInit`), a name of
+        one (``"campaign"``, ``"he"``, ``"xavier"``, ``"orthogonal"``,
+        ``"lsuv"``), or any object with an ``initialize(module, X, y)``
+        method. It is cloned (deep-copied if it has no ``get_params``) at
+        each fresh fit; the clone that ran is ``initializer_``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds an initializer given by name, or one whose own
+        ``random_state`` is None; an initializer with a ``random_state``
+        of its own keeps it. With an int, every fresh fit draws the same
+        weights. torch's global random state is never used.
+
+    Attributes
+    ----------
+    initializer_ : initializer object
+        The fitted clone of ``initializer`` of the last fresh fit (for the
+        campaign, with ``report_``, ``alpha_`` and ``classes_``).
+
+    Notes
+    -----
+    The targets the initializer sees are the net's: class indices for
+    :class:`skorch.NeuralNetClassifier`; for
+    :class:`skorch.NeuralNetBinaryClassifier` the float 0/1 targets are
+    passed as the classes 0 and 1. The campaign needs classes, so it is
+    refused on :class:`skorch.NeuralNetRegressor` (the baselines ignore the
+    targets and work there).
+
+    ``X`` may be anything skorch accepts (arrays, tensors, skorch or torch
+    datasets, dicts): the training rows are read with the net's validation
+    iterator (with a generator of its own), as the module will receive
+    them. A module that
+    takes several inputs (``X`` a dict of arrays, called as
+    ``module(**X)``; or a list, called as ``module(X)``) is initialized
+    on all of them at once: each layer is scored on whatever the forward
+    pass feeds it, every row's inputs kept together. Parameters passed to
+    ``fit`` for the module's ``forward`` are not passed to it during the
+    initialization.
+
+    The initialization happens at the start of the first epoch, after
+    ``on_train_begin``: callbacks that measure the module in
+    ``on_train_begin`` see it before the initialization
+    (:class:`~sknc.information.InformationPlane` waits for the first
+    training batch).
+
+    skorch 1.4 cannot ``set_params`` a callback's nested parameter
+    (``callbacks__init__initializer__alpha``): to grid-search the
+    campaign's parameters, give whole initializers as the values of
+    ``callbacks__<name>__initializer`` (see the user guide).
+
+    See Also
+    --------
+    sknc.information.InformationPlane : Record the information plane while
+        the net trains.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from skorch import NeuralNetClassifier
+    >>> from sknc import NeuronCampaign
+    >>> from sknc.callbacks import InitializeWith
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 5)).astype("float32")
+    >>> y = (X[:, 0] > 0).astype("int64")
+    >>> module = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> cb = InitializeWith(NeuronCampaign(random_state=0))
+    >>> net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss,
+    ...                           max_epochs=2, verbose=0,
+    ...                           callbacks=[("init", cb)]).fit(X, y)
+    >>> [r["n_rows"] for r in cb.initializer_.report_]  # 4/5 of the rows
+    [80, 80]
+    """
+
+    def __init__(self, initializer="campaign", *, random_state=None):
+        self.initializer = initializer
+        self.random_state = random_state
+
+    def initialize(self):
+        """Check ``initializer``; called by skorch when the net is initialized."""
+        get_initializer(self.initializer)
+        return self
+
+    # -- skorch hooks ----------------------------------------------------
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Check, before the split and any training step, what can be."""
+        if _initialized(net):
+            return
+        twins = [name for name, cb in net.callbacks_ if isinstance(cb, InitializeWith)]
+        if len(twins) > 1:
+            raise ValueError(
+                f"a net takes one InitializeWith callback; got {len(twins)}: {twins}"
+            )
+        initializer = get_initializer(self.initializer)
+        if isinstance(initializer, BaseInitializer):
+            _weight_layers(net.module_)
+        if isinstance(net, NeuralNetRegressor) and isinstance(
+            initializer, NeuronCampaign
+        ):
+            raise ValueError(
+                f"InitializeWith: NeuronCampaign needs class labels, but "
+                f"{type(net).__name__} trains on real-valued targets; use an "
+                "initializer that ignores the targets (e.g. 'he', 'xavier', "
+                "'orthogonal' or 'lsuv')"
+            )
+        self.has_targets_ = _has_targets(X, y)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """Initialize the module on ``dataset_train`` at a fresh fit's first epoch."""
+        if _initialized(net):
+            return
+        initializer = resolve_initializer(
+            self.initializer, draw_seed(self.random_state)
+        )
+        X, y = _training_rows(net, dataset_train, getattr(self, "has_targets_", True))
+        y = _targets(net, y, initializer)
+        module = net.module_
+        if isinstance(X, torch.Tensor):
+            initializer.initialize(module, X.detach().numpy(), y)
+        else:
+            with _packed_inputs(module, X) as packed:
+                initializer.initialize(module, packed, y)
+        net.history.record(_HISTORY_KEY, type(initializer).__name__)
+        self.initializer_ = initializer
+
+
+def _initialized(net):
+    """Whether the net's current training run has been initialized.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+
+    Returns
+    -------
+    initialized : bool
+        True if a row of ``net.history`` records an :class:`InitializeWith`.
+    """
+    return any(_HISTORY_KEY in row for row in net.history)
+
+
+def _training_rows(net, dataset, has_targets=True):
+    """All rows of ``dataset``, as the net's validation iterator yields them.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+    dataset : torch.utils.data.Dataset
+        The training part of the split (``dataset_train``).
+    has_targets : bool, default=True
+        False when the data has no targets (skorch then yields
+        placeholders): ``y`` is None.
+
+    Returns
+    -------
+    X : torch.Tensor, dict of torch.Tensor or list of torch.Tensor
+        On the CPU, in the iterator's (unshuffled) order.
+    y : ndarray or None
+    """
+    iterator = net.get_iterator(dataset, training=False)
+    if isinstance(iterator, torch.utils.data.DataLoader):
+        # A DataLoader draws a seed from torch's global generator at every
+        # iteration unless it has a generator of its own.
+        if iterator.generator is None:
+            iterator.generator = torch.Generator()
+        sampler = iterator.sampler
+        if isinstance(sampler, torch.utils.data.RandomSampler):
+            if sampler.generator is None:
+                sampler.generator = torch.Generator()
+    Xs, ys = [], []
+    for batch in iterator:
+        Xi, yi = unpack_data(batch)
+        Xs.append(to_tensor(Xi, device="cpu"))
+        if has_targets:
+            ys.append(to_tensor(yi, device="cpu"))
+    if not Xs:
+        raise ValueError("InitializeWith: the net's training split has no rows")
+    X = _concatenate(Xs)
+    y = torch.cat(ys).numpy() if has_targets else None
+    return X, y
+
+
+def _concatenate(batches):
+    first = batches[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(batches)
+    if isinstance(first, Mapping):
+        return {key: torch.cat([b[key] for b in batches]) for key in first}
+    if isinstance(first, list):
+        return [torch.cat([b[i] for b in batches]) for i in range(len(first))]
+    raise TypeError(
+        "InitializeWith: the net feeds its module batches of type "
+        f"{type(first).__name__}; supported are tensors, dicts and lists of "
+        "tensors"
+    )
+
+
+@contextlib.contextmanager
+def _packed_inputs(module, X):
+    """Let an initializer call a multi-input module with one array of rows.
+
+    The initializers call ``module(x)`` on rows (or chunks, or a subset of
+    rows) of one array. The inputs of a dict or list are flattened and put
+    side by side, row by row, in one float64 array; while the context is
+    open, a forward pre-hook of ``module`` cuts any such rows back into
+    the inputs (with their shapes and dtypes) and calls the module as the
+    net does: ``module(**X)`` for a dict, ``module(X)`` for a list.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : dict or list of torch.Tensor
+        The inputs, with the same number of rows.
+
+    Yields
+    ------
+    packed : ndarray of shape (n_samples, total_width)
+    """
+    keys = list(X) if isinstance(X, Mapping) else None
+    parts = list(X.values()) if keys is not None else list(X)
+    names = keys if keys is not None else list(range(len(parts)))
+    sizes = {len(p) for p in parts}
+    if len(sizes) != 1:
+        raise ValueError(
+            "InitializeWith: the module's inputs have different numbers of rows: "
+            + ", ".join(f"{n!r}: {len(p)}" for n, p in zip(names, parts))
+        )
+    dtype = next(module.parameters(), torch.empty(0)).dtype
+    exact = 2.0 / torch.finfo(dtype).eps  # integers exact up to 2 ** (mantissa + 1)
+    for name, part in zip(names, parts):
+        if not part.is_floating_point() and part.numel():
+            if part.abs().max().item() > exact:
+                raise ValueError(
+                    f"InitializeWith: input {name!r} has integers beyond "
+                    f"{exact:.0f}, which {dtype} cannot hold exactly while the "
+                    "initializer runs the module"
+                )
+    shapes = [tuple(p.shape[1:]) for p in parts]
+    dtypes = [p.dtype for p in parts]
+    widths = [math.prod(s) for s in shapes]
+    packed = np.concatenate(
+        [p.reshape(len(p), -1).double().numpy() for p in parts], axis=1
+    )
+
+    def unpack(mod, args, kwargs):
+        (rows,) = args
+        pieces = [
+            piece.reshape(-1, *shape).to(dtype)
+            for piece, shape, dtype in zip(
+                torch.split(rows, widths, dim=1), shapes, dtypes
+            )
+        ]
+        if keys is None:
+            return (pieces,), kwargs
+        return (), {**kwargs, **dict(zip(keys, pieces))}
+
+    handle = module.register_forward_pre_hook(unpack, with_kwargs=True)
+    try:
+        yield packed
+    finally:
+        handle.remove()
+
+
+def _has_targets(X, y):
+    """Whether the data the net is fit on comes with targets."""
+    if y is not None:
+        return True
+    while isinstance(X, torch.utils.data.Subset):
+        X = X.dataset
+    if isinstance(X, Dataset):
+        return X.y is not None
+    return is_dataset(X)
+
+
+def _targets(net, y, initializer):
+    """The targets the initializer sees: classes where the net has classes."""
+    if y is None or not isinstance(net, NeuralNetBinaryClassifier):
+        return y
+    values = np.unique(y)
+    if np.isin(values, (0, 1)).all():
+        return y.astype(np.int64)
+    if isinstance(initializer, NeuronCampaign):
+        raise ValueError(
+            "InitializeWith: NeuronCampaign reads the targets of "
+            f"{type(net).__name__} as the classes 0 and 1, but they take other "
+            f"values, e.g. {values[~np.isin(values, (0, 1))][0]!r}"
+        )
+    return y

@@ -1,0 +1,153 @@
+"""Sparse X (sknc._sparse): estimators, initializers and the campaign's
+sparse x dense first-layer products, against the same data dense."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import load_digits
+from torch import nn
+
+import sknc._campaign as campaign_math
+from sknc import (
+    HeInit,
+    LSUVInit,
+    NCCNNClassifier,
+    NCInitTransformer,
+    NCMLPClassifier,
+    NeuronCampaign,
+)
+from sknc._skorch import ArrayBatches
+from sknc._sparse import SparseRows, dense_rows
+
+FORMATS = [sp.csr_matrix, sp.csc_matrix, sp.csr_array]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / 16).astype(np.float32)
+    X[X < 0.3] = 0  # about 60 % zeros: a sparse table
+    return X, y[:400]
+
+
+def _net():
+    gen = torch.Generator().manual_seed(0)
+    net = nn.Sequential(nn.Linear(64, 20), nn.ReLU(), nn.Linear(20, 10))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    return net
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_classifier_sparse_equals_dense(digits, fmt, early_stopping):
+    """Check that a sparse X trains and predicts as the same X dense: the
+    same campaign choice and predict_proba equal to 1e-6 (measured: equal
+    bitwise on this data, as both paths densify the same batches)."""
+    X, y = digits
+    kw = dict(max_epochs=4, tol=None, random_state=0, early_stopping=early_stopping)
+    dense = NCMLPClassifier(hidden_layer_sizes=(16,), **kw).fit(X, y)
+    sparse = NCMLPClassifier(hidden_layer_sizes=(16,), **kw).fit(fmt(X), y)
+    for a, b in zip(dense.initializer_.report_, sparse.initializer_.report_):
+        np.testing.assert_array_equal(a["chosen"], b["chosen"])
+    np.testing.assert_allclose(
+        sparse.predict_proba(fmt(X)), dense.predict_proba(X), rtol=0, atol=1e-6
+    )
+    np.testing.assert_array_equal(sparse.predict(X), sparse.predict(fmt(X)))
+    sparse.partial_fit(fmt(X), y)
+    dense.partial_fit(X, y)
+    np.testing.assert_allclose(
+        sparse.predict_proba(X), dense.predict_proba(X), rtol=0, atol=1e-6
+    )
+
+
+def test_transformer_sparse_equals_dense(digits):
+    """Check NCInitTransformer on sparse X: the same features (float64,
+    1e-12) from a sparse fit and a sparse transform."""
+    X, y = digits
+    tr = NCInitTransformer(hidden_layer_sizes=(12, 6), random_state=0)
+    dense = tr.fit(X, y).transform(X)
+    sparse = tr.fit(sp.csr_matrix(X), y).transform(sp.csc_matrix(X))
+    np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "initializer",
+    [
+        NeuronCampaign(random_state=0),
+        NeuronCampaign(random_state=0, rescale="lsuv", max_samples=150),
+        LSUVInit(random_state=0, max_samples=150),
+        HeInit(random_state=0),
+    ],
+    ids=["campaign", "campaign-lsuv-subset", "lsuv", "he"],
+)
+def test_initializers_sparse_equal_dense(digits, initializer):
+    """Check that every initializer writes the same weights (to float32
+    rounding, 1e-6) from a sparse X as from the same X dense."""
+    X, y = digits
+    a, b = _net(), _net()
+    initializer.initialize(a, X, y)
+    initializer.initialize(b, sp.csr_matrix(X), y)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=0, atol=1e-6)
+
+
+def test_campaign_products_are_sparse(digits, monkeypatch):
+    """Check that the first layer's candidate products take the CSR rows
+    (sparse x dense), and later layers dense inputs."""
+    X, y = digits
+    layouts = []
+    original = campaign_math.candidate_responses
+
+    def spy(H, W, **kw):
+        layouts.append(H.layout)
+        return original(H, W, **kw)
+
+    monkeypatch.setattr("sknc._driver.candidate_responses", spy)
+    NeuronCampaign(random_state=0).initialize(_net(), sp.csr_matrix(X), y)
+    assert layouts[0] == torch.sparse_csr
+    assert layouts[-1] == torch.strided
+
+
+def test_sparse_rows_never_densify_the_whole_matrix():
+    """Check the helpers: SparseRows hands out the selected rows only, and
+    batches of a sparse X are dense blocks of one batch."""
+    X = sp.random(1000, 300, density=0.01, format="csr", random_state=0)
+    rows = SparseRows(X)
+    picked = rows.select(torch.tensor([5, 2]), "cpu", torch.float32)
+    assert picked.layout == torch.sparse_csr and picked.shape == (2, 300)
+    np.testing.assert_array_equal(
+        picked.to_dense().numpy(), X[[5, 2]].toarray().astype(np.float32)
+    )
+    assert len(rows[torch.arange(10)]) == 10 and rows.numel() == 2 * X.nnz
+    y = torch.zeros(1000, dtype=torch.int64)
+    batches = ArrayBatches(X, y, 64, True, torch.Generator().manual_seed(0))
+    shapes = {tuple(xb.shape) for xb, _ in batches}
+    assert shapes == {(64, 300), (1000 % 64, 300)}
+    assert dense_rows(X, slice(0, 3)).layout == torch.strided
+
+
+def test_cnn_refuses_sparse_with_a_clear_error(digits):
+    """Check that NCCNNClassifier (images) refuses sparse X with a TypeError
+    that says so."""
+    X, y = digits
+    cnn = NCCNNClassifier(input_shape=(1, 8, 8), max_epochs=1)
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        cnn.fit(sp.csr_matrix(X), y)
+
+
+def test_sparse_nan_is_refused(digits):
+    """Check that NaN stored in a sparse X is refused like a dense one."""
+    X, y = digits
+    Xs = sp.csr_matrix(X)
+    Xs.data[0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="NaN"):
+            NCMLPClassifier(max_epochs=1).fit(Xs, y)
+        with pytest.raises(ValueError, match="NaN"):
+            NeuronCampaign().initialize(_net(), Xs, y)
