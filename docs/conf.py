@@ -51,6 +51,7 @@ exclude_patterns = [
     "README.md",
     "results.md",
     "tabular.md",
+    "regression.md",
     "performance.md",
     "auto_examples/*.ipynb",
     "auto_examples/*.py",

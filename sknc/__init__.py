@@ -9,7 +9,7 @@ from sknc._initializers import (
     XavierInit,
     get_initializer,
 )
-from sknc._mlp import NCMLPClassifier
+from sknc._mlp import NCMLPClassifier, NCMLPRegressor
 from sknc._transformer import NCInitTransformer
 
 __version__ = "0.1.0.dev0"
@@ -20,6 +20,7 @@ __all__ = [
     "NCCNNClassifier",
     "NCInitTransformer",
     "NCMLPClassifier",
+    "NCMLPRegressor",
     "NeuronCampaign",
     "OrthogonalInit",
     "XavierInit",

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -24,20 +24,29 @@ from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from sknc._initializers import INITIALIZERS, resolve_initializer, run_initializer
+from sknc._initializers import (
+    INITIALIZERS,
+    REGRESSION_TARGET,
+    resolve_initializer,
+    run_initializer,
+)
 from sknc._modules import linear_weights, predict_float64
 from sknc._skorch import (
     EpochLoss,
     NeuralNet,
+    NeuralNetRegressor,
     WeightedCrossEntropy,
+    WeightedSquaredError,
     batches,
     has_fused_adam,
     weighted_targets,
     weighted_valid_acc,
+    weighted_valid_r2,
 )
 from sknc._stopping import DivergenceCheck, StoppingRule
 from sknc._validation import (
     check_device,
+    check_real_targets,
     check_sample_weight,
     draw_seed,
     encode_labels,
@@ -82,12 +91,13 @@ _TRAINING_PARAMETERS = """\
         by the batch size: ``alpha=1e-4`` at a batch of 200 is about
         ``weight_decay=5e-7``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows (stratified), watch the
-        validation accuracy instead of the training loss (see ``tol``) and
-        keep the weights of the best epoch.
+        Hold out ``validation_fraction`` of the rows (stratified by class
+        for a classifier), watch the validation score (accuracy; R^2 for a
+        regressor) instead of the training loss (see ``tol``) and keep the
+        weights of the best epoch.
     validation_fraction : float, default=0.1
-        Share of the rows held out for early stopping (stratified by
-        class); used only with ``early_stopping=True``.
+        Share of the rows held out for early stopping; used only with
+        ``early_stopping=True``.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` tolerated before
         training stops.
@@ -101,13 +111,6 @@ _TRAINING_PARAMETERS = """\
         ``max_epochs`` ended training first. ``None`` turns the rule off:
         ``fit`` trains for ``max_epochs`` epochs (with ``early_stopping``,
         it still keeps the best epoch's weights).
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, as in scikit-learn's linear models: a dict
-        ``{label: weight}`` (labels left out weigh 1), ``"balanced"``
-        (``n_samples / (n_classes * np.bincount(y))``, computed on the
-        ``y`` given to ``fit``; not available in ``partial_fit``), or None.
-        They multiply ``sample_weight`` row by row and act where it acts:
-        the loss and the campaign's statistics.
     warm_start : bool, default=False
         As in scikit-learn: ``fit`` on a fitted estimator continues training
         from its weights (with the current training parameters, a fresh
@@ -140,8 +143,9 @@ _TRAINING_ATTRIBUTES = """    n_iter_ : int
         The lowest of ``loss_curve_``; None with ``early_stopping``, as in
         scikit-learn.
     validation_scores_ : list of float or None
-        Accuracy on the validation rows (weighted with ``sample_weight``)
-        at each epoch, with ``early_stopping``; None without.
+        Score on the validation rows (accuracy; R^2 for a regressor;
+        weighted with ``sample_weight``) at each epoch, with
+        ``early_stopping``; None without.
     best_validation_score_ : float or None
         The highest of ``validation_scores_``; None without
         ``early_stopping``.
@@ -150,25 +154,41 @@ _TRAINING_ATTRIBUTES = """    n_iter_ : int
         scikit-learn's ``t_``."""
 
 
+_CLASS_WEIGHT = """\
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn's linear models: a dict
+        ``{label: weight}`` (labels left out weigh 1), ``"balanced"``
+        (``n_samples / (n_classes * np.bincount(y))``, computed on the
+        ``y`` given to ``fit``; not available in ``partial_fit``), or None.
+        They multiply ``sample_weight`` row by row and act where it acts:
+        the loss and the campaign's statistics."""
+
+
 def with_training_parameters(cls):
     """Put the shared training parameters and attributes into ``cls``'s
-    docstring."""
+    docstring (with ``class_weight`` for a classifier)."""
     if cls.__doc__:  # None under python -OO
+        params = _TRAINING_PARAMETERS
+        if issubclass(cls, ClassifierMixin):
+            params = params.replace(
+                "    warm_start : bool", _CLASS_WEIGHT + "\n    warm_start : bool"
+            )
         cls.__doc__ = cls.__doc__.replace(
-            "    %(training_parameters)s", _TRAINING_PARAMETERS
+            "    %(training_parameters)s", params
         ).replace("    %(training_attributes)s", _TRAINING_ATTRIBUTES)
     return cls
 
 
-class BaseNCClassifier(ClassifierMixin, BaseEstimator):
-    """Shared code of the sknc classifiers trained with skorch (not public).
+class BaseNCNet(BaseEstimator):
+    """Shared code of the sknc estimators trained with skorch (not public).
 
     A subclass defines its architecture parameters and three hooks:
     ``_validate(X, y, reset, dtype)`` (the rows as the module takes them),
-    ``_build_module(input_shape, n_classes, seed)`` (the torch module,
+    ``_build_module(input_shape, n_outputs, seed)`` (the torch module,
     built without touching torch's global random state; raises on a bad
     architecture before any training) and, if it has more fitted input
-    attributes, ``_finish``.
+    attributes, ``_finish``. :class:`BaseNCClassifier` and
+    :class:`BaseNCRegressor` add the task: targets, loss, scores.
     """
 
     _parameter_constraints: dict = {
@@ -186,7 +206,6 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "device": [str, torch.device],
@@ -211,7 +230,6 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction,
         n_iter_no_change,
         tol,
-        class_weight,
         warm_start,
         random_state,
         device,
@@ -229,7 +247,6 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
-        self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
         self.device = device
@@ -268,18 +285,19 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
-            height, width).
-        y : array-like of shape (n_samples,)
-            Class labels (any hashable type, e.g. strings).
+            height, width), dense.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (any hashable type, e.g. strings), or real-valued
+            targets for :class:`~sknc.NCMLPRegressor`.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights. Each batch's loss is
+            Non-negative row weights. Each batch's loss is the weighted mean
             ``sum(w_i * loss_i) / sum(w_i)`` (scikit-learn's MLP
             normalization: integer weights count as repeated rows of the
             batch, the scale of the weights does not change the step), the
-            campaign's class statistics are weighted the same way, and the
-            validation accuracy of ``early_stopping`` is weighted.
+            campaign's statistics are weighted the same way, and the
+            validation score of ``early_stopping`` is weighted.
 
         Returns
         -------
@@ -292,21 +310,9 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         try:
             X, y = self._validate(X, y, reset=not warm, dtype=np.float32)
             X = writable(X)
-            classes, codes = encode_labels(y, type(self).__name__)
-            if warm and not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    f"as in the previous call to fit. Previously got "
-                    f"{self.classes_}, `y` has {classes}"
-                )
-            weights = self._row_weights(X, codes, classes, sample_weight, "fit")
+            task = self._task(X, y, sample_weight, "fit", warm)
             state = self._start(
-                X,
-                codes,
-                classes,
-                epochs=self.max_epochs,
-                weights=weights,
-                warm_from=self.net_ if warm else None,
+                X, task, epochs=self.max_epochs, warm_from=self.net_ if warm else None
             )
         except BaseException:
             # validate_data has already reset the input attributes: put back
@@ -316,51 +322,26 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             vars(self).update(saved)
             raise
         self._finish(state)
-        self._warn_if_one_class(X)
+        self._check_fit(X)
         self._warn_if_cut_short()
         return self
 
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Train for one epoch; the first call also initializes the network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
-            height, width).
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative row weights, as in :meth:`fit`.
-        classes : array-like of shape (n_classes,), default=None
-            All labels that will ever appear; required on the first call.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        """One epoch; the first call also builds and initializes the net."""
         first = not hasattr(self, "net_")
         if first:
             self._check_params()
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit"
-                )
         X, y = self._validate(X, y, reset=first, dtype=np.float32)
         X = writable(X)
-        if first:
-            all_classes, _ = encode_labels(np.asarray(classes), type(self).__name__)
-            codes = _codes(y, all_classes)
-            weights = self._row_weights(
-                X, codes, all_classes, sample_weight, "partial_fit"
-            )
-            self._finish(self._start(X, codes, all_classes, epochs=1, weights=weights))
-            return self
-        codes = _codes(y, self.classes_)
-        weights = self._row_weights(
-            X, codes, self.classes_, sample_weight, "partial_fit"
+        task = self._task(
+            X, y, sample_weight, "partial_fit", warm=not first, classes=classes
         )
-        targets = codes if weights is None else weighted_targets(codes, weights)
+        if first:
+            self._finish(self._start(X, task, epochs=1))
+            return self
+        targets = task["y"]
+        if task["weights"] is not None:
+            targets = weighted_targets(targets, task["weights"])
         saved = (
             copy.deepcopy(self.net_.module_.state_dict()),
             copy.deepcopy(self.net_.optimizer_.state_dict()),
@@ -377,6 +358,310 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             raise
         self.n_iter_ = len(self.net_.history) - saved[2]
         return self
+
+    def _task(self, X, y, sample_weight, method, warm, classes=None):
+        """The targets of a fit, as a dict: ``y`` (what the net trains on),
+        ``init_y`` (what the initializer scores), ``weights`` (or None),
+        ``stratify`` (for the early-stopping split, or None),
+        ``n_outputs`` and ``fitted`` (the task's fitted attributes)."""
+        raise NotImplementedError
+
+    def _check_fit(self, X):
+        """Warnings about a finished fit (the classifier: one class)."""
+
+    def _warn_if_cut_short(self):
+        """ConvergenceWarning when training ended before the stopping rule:
+        at max_epochs (with a tol), or interrupted (Ctrl-C, SIGINT), which
+        skorch turns into an early return after the last finished epoch."""
+        stopping = dict(self.net_.callbacks_).get("stopping_rule")
+        if stopping is not None and stopping.stopped_ is not None:
+            return
+        name, epochs = type(self).__name__, self.n_iter_
+        if epochs < self.max_epochs:
+            message = (
+                f"{name}: training was interrupted after {epochs} of "
+                f"max_epochs={self.max_epochs} epochs; the model keeps the "
+                + (
+                    "weights of its best validation score"
+                    if self.early_stopping
+                    else "weights of the last finished epoch"
+                )
+            )
+        elif self.max_epochs > 0 and self.tol is not None:
+            message = (
+                f"{name}: max_epochs={self.max_epochs} reached before the "
+                f"stopping rule was met (tol={self.tol}, n_iter_no_change="
+                f"{self.n_iter_no_change}); raise max_epochs or lr, or set "
+                f"tol=None to train for max_epochs epochs without this warning"
+            )
+        else:
+            return
+        warnings.warn(message, ConvergenceWarning)
+
+    def _start(self, X, task, epochs, warm_from=None):
+        """Build, initialize (or, warm, load ``warm_from``'s weights) and
+        train a net; touch no attribute of self."""
+        rng = check_random_state(self.random_state)
+        init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
+        module = self._build_module(tuple(X.shape[1:]), task["n_outputs"], net_seed)
+        weights = task["weights"]
+        X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
+        train_split = None
+        if self.early_stopping:
+            arrays = [X, task["y"], task["init_y"]]
+            parts = train_test_split(
+                *arrays + ([] if weights is None else [weights]),
+                test_size=self.validation_fraction,
+                stratify=task["stratify"],
+                random_state=split_seed,
+            )
+            X_train, X_val, y_train, y_val, init_y = parts[:5]
+            valid = y_val
+            if weights is not None:
+                w_train, w_val = parts[6:8]
+                valid = weighted_targets(y_val, w_val)
+            train_split = predefined_split(Dataset(X_val, valid))
+        batch_size = (
+            min(200, X_train.shape[0]) if self.batch_size == "auto" else self.batch_size
+        )
+        net = self._make_net(
+            module, task["n_outputs"], net_seed, train_split, batch_size
+        )
+        net.initialize()
+        if warm_from is None:
+            initializer = self._prepare_initializer(
+                resolve_initializer(self.initializer, init_seed)
+            )
+            # The campaign sees only the rows the net trains on.
+            run_initializer(initializer, net.module_, X_train, init_y, w_train)
+        else:
+            initializer = self.initializer_
+            _load_warm(net, warm_from, type(self).__name__)
+        targets = y_train if w_train is None else weighted_targets(y_train, w_train)
+        epochs_before = len(net.history)
+        if epochs:
+            net.partial_fit(X_train, targets, epochs=epochs)
+            if self.early_stopping:
+                # As sklearn's MLP: keep the weights of the best epoch.
+                dict(net.callbacks_)["stopping_rule"].restore_best(net)
+        return {
+            "net": net,
+            "initializer": initializer,
+            "fitted": task["fitted"],
+            "input_shape": tuple(X.shape[1:]),
+            "n_iter": len(net.history) - epochs_before,
+        }
+
+    def _prepare_initializer(self, initializer):
+        """The resolved initializer, told the task where it needs to be."""
+        return initializer
+
+    def _make_net(self, module, n_outputs, seed, train_split, batch_size):
+        parts = self._net_parts(n_outputs, validation=train_split is not None)
+        # The task's scores first: the stopping rule reads them.
+        callbacks = list(parts["callbacks"])
+        callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
+        if self.early_stopping or self.tol is not None:
+            callbacks.append(
+                (
+                    "stopping_rule",
+                    StoppingRule(
+                        # tol=None with early stopping: watch, never stop.
+                        tol=0.0 if self.tol is None else self.tol,
+                        n_iter_no_change=(
+                            None if self.tol is None else self.n_iter_no_change
+                        ),
+                        monitor=(
+                            self._VALID_NAME if self.early_stopping else "train_loss"
+                        ),
+                    ),
+                )
+            )
+        callbacks.append(("divergence_check", DivergenceCheck()))
+        if self.verbose >= 2:
+            callbacks.append(ProgressBar())
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        net_kwargs = {"optimizer__weight_decay": self.weight_decay, **parts["kwargs"]}
+        if optimizer is torch.optim.SGD:
+            net_kwargs["optimizer__momentum"] = self.momentum
+        if optimizer is torch.optim.Adam and has_fused_adam(self.device):
+            # One kernel per step instead of a dozen small ops per tensor:
+            # 2.7x faster steps for the small nets of tabular data.
+            net_kwargs["optimizer__fused"] = True
+        net_kwargs["callbacks__train_loss"] = EpochLoss()
+        if not self.verbose:
+            # skorch's PrintLog formats a table every epoch, printed or not.
+            net_kwargs["callbacks__print_log"] = None
+        if train_split is None:
+            # Nothing to validate: spare its calls at every batch and epoch.
+            net_kwargs["callbacks__valid_loss"] = None
+        return parts["net"](
+            module=module,
+            criterion=parts["criterion"],
+            optimizer=optimizer,
+            lr=self.lr,
+            batch_size=batch_size,
+            max_epochs=self.max_epochs,
+            train_split=train_split,
+            iterator_train=batches,
+            iterator_valid=batches,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(seed),
+            iterator_valid__generator=torch.Generator().manual_seed(seed + 1),
+            callbacks=callbacks,
+            device=self.device,
+            verbose=int(self.verbose >= 1),
+            torch_load_kwargs={"weights_only": True},
+            **net_kwargs,
+        )
+
+    def _net_parts(self, n_outputs, validation):
+        """The task's skorch pieces: ``net`` (class), ``criterion``,
+        ``kwargs`` for the net, extra ``callbacks``."""
+        raise NotImplementedError
+
+    def _finish(self, state):
+        """Publish a successful fit: set every fitted attribute at once."""
+        self.net_ = state["net"]
+        self.initializer_ = state["initializer"]
+        self.n_iter_ = state["n_iter"]
+        for name, value in state["fitted"].items():
+            setattr(self, name, value)
+
+    # -- prediction --------------------------------------------------------
+
+    @property
+    def history_(self):
+        """skorch history of the training (per epoch and per batch)."""
+        check_is_fitted(self, "net_")
+        return self.net_.history
+
+    @property
+    def coefs_(self):
+        """Weights of the Linear layers, ``coefs_[i]`` of shape (fan_in,
+        fan_out), read from ``net_.module_`` (a copy)."""
+        check_is_fitted(self, "net_")
+        return linear_weights(self.net_.module_)[0]
+
+    @property
+    def intercepts_(self):
+        """Biases of the Linear layers, read from ``net_.module_`` (a copy)."""
+        check_is_fitted(self, "net_")
+        return linear_weights(self.net_.module_)[1]
+
+    @property
+    def loss_curve_(self):
+        """Training loss of every epoch (skorch's ``history_[:, "train_loss"]``)."""
+        check_is_fitted(self, "net_")
+        return [float(v) for v in self.net_.history[:, "train_loss"]]
+
+    @property
+    def loss_(self):
+        """The training loss of the last epoch."""
+        curve = self.loss_curve_
+        return curve[-1] if curve else None
+
+    @property
+    def best_loss_(self):
+        """The lowest training loss; None with ``early_stopping``."""
+        curve = self.loss_curve_
+        return None if self.early_stopping or not curve else min(curve)
+
+    @property
+    def validation_scores_(self):
+        """Validation score (accuracy, or R^2 for a regressor) of every epoch
+        with ``early_stopping``, else None."""
+        check_is_fitted(self, "net_")
+        if not self.early_stopping:
+            return None
+        return [float(v) for v in self.net_.history[:, self._VALID_NAME]]
+
+    @property
+    def best_validation_score_(self):
+        """The highest validation score with ``early_stopping``, else None."""
+        scores = self.validation_scores_
+        return None if not scores else max(scores)
+
+    @property
+    def t_(self):
+        """Training rows seen by the optimizer: rows times epochs."""
+        check_is_fitted(self, "net_")
+        return sum(
+            row["train_batch_size"]
+            for epoch in self.net_.history
+            for row in epoch["batches"]
+            if "train_batch_size" in row
+        )
+
+    def _predict_float64(self, X):
+        """The output layer on ``X`` (float64, a torch tensor)."""
+        check_is_fitted(self, "net_")
+        X = self._validate(X, reset=False, dtype=np.float64)
+        return predict_float64(self.net_.module_, X, self.net_.device)
+
+
+class BaseNCClassifier(ClassifierMixin, BaseNCNet):
+    """Shared code of the sknc classifiers (not public): labels, class
+    weights, cross-entropy, the validation accuracy, probabilities."""
+
+    _parameter_constraints: dict = {
+        **BaseNCNet._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _VALID_NAME = "valid_acc"
+
+    def __init__(self, *, class_weight, **params):
+        super().__init__(**params)
+        self.class_weight = class_weight
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for one epoch; the first call also initializes the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
+            height, width), dense.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, as in :meth:`fit`.
+        classes : array-like of shape (n_classes,), default=None
+            All labels that will ever appear; required on the first call.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        if not hasattr(self, "net_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        return self._partial_fit(X, y, sample_weight, classes)
+
+    def _task(self, X, y, sample_weight, method, warm, classes=None):
+        name = type(self).__name__
+        if method == "fit":
+            all_classes, codes = encode_labels(y, name)
+            if warm and not np.array_equal(all_classes, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {all_classes}"
+                )
+        elif not warm:  # the first partial_fit
+            all_classes, _ = encode_labels(np.asarray(classes), name)
+            codes = _codes(y, all_classes)
+        else:
+            all_classes = self.classes_
+            codes = _codes(y, all_classes)
+        weights = self._row_weights(X, codes, all_classes, sample_weight, method)
+        return {
+            "y": codes,
+            "init_y": codes,
+            "weights": weights,
+            "stratify": codes,
+            "n_outputs": len(all_classes),
+            "fitted": {"classes_": all_classes},
+        }
 
     def _row_weights(self, X, codes, classes, sample_weight, method):
         """Row weights of a fit: ``sample_weight`` times the weight of each
@@ -428,34 +713,19 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
             )
         return weights
 
-    def _warn_if_cut_short(self):
-        """ConvergenceWarning when training ended before the stopping rule:
-        at max_epochs (with a tol), or interrupted (Ctrl-C, SIGINT), which
-        skorch turns into an early return after the last finished epoch."""
-        stopping = dict(self.net_.callbacks_).get("stopping_rule")
-        if stopping is not None and stopping.stopped_ is not None:
-            return
-        name, epochs = type(self).__name__, self.n_iter_
-        if epochs < self.max_epochs:
-            message = (
-                f"{name}: training was interrupted after {epochs} of "
-                f"max_epochs={self.max_epochs} epochs; the model keeps the "
-                + (
-                    "weights of its best validation score"
-                    if self.early_stopping
-                    else "weights of the last finished epoch"
-                )
-            )
-        elif self.max_epochs > 0 and self.tol is not None:
-            message = (
-                f"{name}: max_epochs={self.max_epochs} reached before the "
-                f"stopping rule was met (tol={self.tol}, n_iter_no_change="
-                f"{self.n_iter_no_change}); raise max_epochs or lr, or set "
-                f"tol=None to train for max_epochs epochs without this warning"
-            )
-        else:
-            return
-        warnings.warn(message, ConvergenceWarning)
+    def _net_parts(self, n_outputs, validation):
+        kwargs = {"classes": np.arange(n_outputs)}
+        # Without validation rows, spare valid_acc's calls at every epoch.
+        kwargs["callbacks__valid_acc"] = weighted_valid_acc() if validation else None
+        return {
+            "net": NeuralNet,
+            "criterion": WeightedCrossEntropy,
+            "kwargs": kwargs,
+            "callbacks": [],
+        }
+
+    def _check_fit(self, X):
+        self._warn_if_one_class(X)
 
     def _warn_if_one_class(self, X):
         """ConvergenceWarning when the trained net predicts a single class.
@@ -481,182 +751,6 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _start(self, X, codes, classes, epochs, weights=None, warm_from=None):
-        """Build, initialize (or, warm, load ``warm_from``'s weights) and
-        train a net; touch no attribute of self."""
-        rng = check_random_state(self.random_state)
-        init_seed, net_seed, split_seed = (draw_seed(rng) for _ in range(3))
-        module = self._build_module(tuple(X.shape[1:]), len(classes), net_seed)
-        train_split, X_train, y_train, w_train = None, X, codes, weights
-        if self.early_stopping:
-            arrays = (X, codes) if weights is None else (X, codes, weights)
-            parts = train_test_split(
-                *arrays,
-                test_size=self.validation_fraction,
-                stratify=codes,
-                random_state=split_seed,
-            )
-            X_train, X_val, y_train, y_val = parts[:4]
-            if weights is not None:
-                w_train, w_val = parts[4:]
-                y_val = weighted_targets(y_val, w_val)
-            train_split = predefined_split(Dataset(X_val, y_val))
-        batch_size = (
-            min(200, X_train.shape[0]) if self.batch_size == "auto" else self.batch_size
-        )
-        net = self._make_net(module, len(classes), net_seed, train_split, batch_size)
-        net.initialize()
-        if warm_from is None:
-            initializer = resolve_initializer(self.initializer, init_seed)
-            # The campaign sees only the rows the net trains on.
-            run_initializer(initializer, net.module_, X_train, y_train, w_train)
-        else:
-            initializer = self.initializer_
-            _load_warm(net, warm_from, type(self).__name__)
-        targets = y_train if w_train is None else weighted_targets(y_train, w_train)
-        epochs_before = len(net.history)
-        if epochs:
-            net.partial_fit(X_train, targets, epochs=epochs)
-            if self.early_stopping:
-                # As sklearn's MLP: keep the weights of the best epoch.
-                dict(net.callbacks_)["stopping_rule"].restore_best(net)
-        return {
-            "net": net,
-            "initializer": initializer,
-            "classes": classes,
-            "input_shape": tuple(X.shape[1:]),
-            "n_iter": len(net.history) - epochs_before,
-        }
-
-    def _make_net(self, module, n_classes, seed, train_split, batch_size):
-        callbacks = [copy.deepcopy(cb) for cb in (self.callbacks or [])]
-        if self.early_stopping or self.tol is not None:
-            callbacks.append(
-                (
-                    "stopping_rule",
-                    StoppingRule(
-                        # tol=None with early stopping: watch, never stop.
-                        tol=0.0 if self.tol is None else self.tol,
-                        n_iter_no_change=(
-                            None if self.tol is None else self.n_iter_no_change
-                        ),
-                        monitor="valid_acc" if self.early_stopping else "train_loss",
-                    ),
-                )
-            )
-        callbacks.append(("divergence_check", DivergenceCheck()))
-        if self.verbose >= 2:
-            callbacks.append(ProgressBar())
-        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
-        net_kwargs = {"optimizer__weight_decay": self.weight_decay}
-        if optimizer is torch.optim.SGD:
-            net_kwargs["optimizer__momentum"] = self.momentum
-        if optimizer is torch.optim.Adam and has_fused_adam(self.device):
-            # One kernel per step instead of a dozen small ops per tensor:
-            # 2.7x faster steps for the small nets of tabular data.
-            net_kwargs["optimizer__fused"] = True
-        net_kwargs["callbacks__train_loss"] = EpochLoss()
-        if not self.verbose:
-            # skorch's PrintLog formats a table every epoch, printed or not.
-            net_kwargs["callbacks__print_log"] = None
-        if train_split is None:
-            # Nothing to validate: spare their calls at every batch and epoch.
-            net_kwargs["callbacks__valid_loss"] = None
-            net_kwargs["callbacks__valid_acc"] = None
-        else:
-            net_kwargs["callbacks__valid_acc"] = weighted_valid_acc()
-        return NeuralNet(
-            module=module,
-            criterion=WeightedCrossEntropy,
-            optimizer=optimizer,
-            lr=self.lr,
-            batch_size=batch_size,
-            max_epochs=self.max_epochs,
-            train_split=train_split,
-            classes=np.arange(n_classes),
-            iterator_train=batches,
-            iterator_valid=batches,
-            iterator_train__shuffle=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed),
-            iterator_valid__generator=torch.Generator().manual_seed(seed + 1),
-            callbacks=callbacks,
-            device=self.device,
-            verbose=int(self.verbose >= 1),
-            torch_load_kwargs={"weights_only": True},
-            **net_kwargs,
-        )
-
-    def _finish(self, state):
-        """Publish a successful fit: set every fitted attribute at once."""
-        self.net_ = state["net"]
-        self.initializer_ = state["initializer"]
-        self.classes_ = state["classes"]
-        self.n_iter_ = state["n_iter"]
-
-    # -- prediction --------------------------------------------------------
-
-    @property
-    def history_(self):
-        """skorch history of the training (per epoch and per batch)."""
-        check_is_fitted(self, "net_")
-        return self.net_.history
-
-    @property
-    def coefs_(self):
-        """Weights of the Linear layers, ``coefs_[i]`` of shape (fan_in,
-        fan_out), read from ``net_.module_`` (a copy)."""
-        check_is_fitted(self, "net_")
-        return linear_weights(self.net_.module_)[0]
-
-    @property
-    def intercepts_(self):
-        """Biases of the Linear layers, read from ``net_.module_`` (a copy)."""
-        check_is_fitted(self, "net_")
-        return linear_weights(self.net_.module_)[1]
-
-    @property
-    def loss_curve_(self):
-        """Training loss of every epoch (skorch's ``history_[:, "train_loss"]``)."""
-        check_is_fitted(self, "net_")
-        return [float(v) for v in self.net_.history[:, "train_loss"]]
-
-    @property
-    def loss_(self):
-        """The training loss of the last epoch."""
-        curve = self.loss_curve_
-        return curve[-1] if curve else None
-
-    @property
-    def best_loss_(self):
-        """The lowest training loss; None with ``early_stopping``."""
-        curve = self.loss_curve_
-        return None if self.early_stopping or not curve else min(curve)
-
-    @property
-    def validation_scores_(self):
-        """Validation accuracy of every epoch with ``early_stopping``, else None."""
-        check_is_fitted(self, "net_")
-        if not self.early_stopping:
-            return None
-        return [float(v) for v in self.net_.history[:, "valid_acc"]]
-
-    @property
-    def best_validation_score_(self):
-        """The highest validation accuracy with ``early_stopping``, else None."""
-        scores = self.validation_scores_
-        return None if not scores else max(scores)
-
-    @property
-    def t_(self):
-        """Training rows seen by the optimizer: rows times epochs."""
-        check_is_fitted(self, "net_")
-        return sum(
-            row["train_batch_size"]
-            for epoch in self.net_.history
-            for row in epoch["batches"]
-            if "train_batch_size" in row
-        )
-
     def predict_proba(self, X):
         """Return class probabilities (softmax of the output layer).
 
@@ -671,10 +765,7 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        check_is_fitted(self, "net_")
-        X = self._validate(X, reset=False, dtype=np.float64)
-        logits = predict_float64(self.net_.module_, X, self.net_.device)
-        return torch.softmax(logits, dim=1).numpy()
+        return torch.softmax(self._predict_float64(X), dim=1).numpy()
 
     def predict(self, X):
         """Return the most probable class of each row.
@@ -695,6 +786,90 @@ class BaseNCClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        return tags
+
+
+class BaseNCRegressor(RegressorMixin, BaseNCNet):
+    """Shared code of the sknc regressors (not public): real-valued targets
+    (one or several outputs), half the squared error as scikit-learn's
+    MLPRegressor, the validation R^2, the campaign told the targets are
+    real."""
+
+    _VALID_NAME = "valid_r2"
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch; the first call also initializes the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
+
+    def _task(self, X, y, sample_weight, method, warm, classes=None):
+        name = type(self).__name__
+        Y = check_real_targets(y, name)
+        if warm and Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"{name}: y has {Y.shape[1]} outputs; the fitted model has "
+                f"{self.n_outputs_} (set warm_start=False to start afresh)"
+            )
+        weights = (
+            None
+            if sample_weight is None
+            else check_sample_weight(sample_weight, X, name)
+        )
+        return {
+            "y": Y.astype(np.float32),
+            "init_y": Y,
+            "weights": weights,
+            "stratify": None,
+            "n_outputs": Y.shape[1],
+            "fitted": {"n_outputs_": Y.shape[1]},
+        }
+
+    def _prepare_initializer(self, initializer):
+        # The targets are real numbers, whatever their values look like: a
+        # campaign left at target="auto" uses the regression criterion.
+        params = initializer.get_params() if hasattr(initializer, "get_params") else {}
+        if params.get("target") == "auto":
+            initializer.set_params(target=REGRESSION_TARGET)
+        return initializer
+
+    def _net_parts(self, n_outputs, validation):
+        return {
+            "net": NeuralNetRegressor,
+            "criterion": WeightedSquaredError,
+            "kwargs": {"criterion__n_outputs": n_outputs},
+            "callbacks": [("valid_r2", weighted_valid_r2())] if validation else [],
+        }
+
+    def predict(self, X):
+        """Return the predicted targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            1-D when the model has one output.
+        """
+        out = self._predict_float64(X).numpy()
+        return out.ravel() if out.shape[1] == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
         return tags
 
 

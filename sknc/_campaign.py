@@ -154,6 +154,56 @@ class ResponseStats:
         return (self.m2 + n_c * self.means**2).sum(dim=0) / self.counts.sum()
 
 
+@dataclass
+class TargetStats:
+    """Co-moments of candidate responses with real-valued targets.
+
+    The targets are centered once, before streaming (their weighted mean
+    over the scoring rows), so the co-moment of a candidate's response
+    ``a`` with output ``j``, ``sum_i w_i (a_i - mean(a)) yc_ij``, is just
+    ``sum_i w_i a_i yc_ij``: a product per chunk, summed in float64.
+
+    Attributes
+    ----------
+    cross : torch.Tensor of shape (n_outputs, n_candidates), float64
+        ``sum_i w_i a_i yc_ij``.
+    y_ss : torch.Tensor of shape (n_outputs,), float64
+        ``sum_i w_i yc_ij ** 2`` over all the scoring rows.
+    """
+
+    cross: torch.Tensor
+    y_ss: torch.Tensor
+
+    @classmethod
+    def empty(cls, Yc, weights, n_candidates, device=None):
+        """Statistics for centered targets ``Yc`` (rows x outputs, float64)
+        with row ``weights`` (or None)."""
+        Yc = torch.as_tensor(Yc, dtype=torch.float64)
+        w = torch.ones(len(Yc), dtype=torch.float64) if weights is None else weights
+        y_ss = (w.to(torch.float64)[:, None] * Yc**2).sum(dim=0)
+        cross = torch.zeros(Yc.shape[1], n_candidates, dtype=torch.float64)
+        return cls(cross=cross.to(device), y_ss=y_ss.to(device))
+
+    def update(self, A, Yc, weights=None):
+        """Add a chunk of responses ``A`` (rows x m) with their centered
+        targets ``Yc`` (rows x outputs) and row ``weights``."""
+        Yc = Yc.to(device=A.device, dtype=torch.float64)
+        if weights is not None:
+            Yc = Yc * weights.to(device=A.device, dtype=torch.float64)[:, None]
+        self.cross += Yc.T @ A.to(torch.float64)
+        return self
+
+    def explained(self, stats):
+        """Share of each candidate's response variance explained by the
+        targets: ``sum_j corr(a, y_j) ** 2`` (m,), from the spreads of
+        ``stats`` (a :class:`ResponseStats` of one class over the same
+        rows). A constant response explains nothing (0)."""
+        m2 = stats.m2.sum(dim=0)  # one class: sum_i w_i (a_i - mean) ** 2
+        denom = m2[None, :] * self.y_ss[:, None]
+        r2 = torch.where(denom > 0, self.cross**2 / denom.clamp_min(1e-300), 0.0)
+        return r2.sum(dim=0)
+
+
 def _chan_merge_(mean, m2, n, mean_b, m2_b, n_b):
     """Merge a block's (n_b, mean_b, m2_b) into running (n, mean, m2), in place.
 
@@ -287,7 +337,7 @@ def _unit(v):
     return v / norm if norm > 0 else torch.zeros_like(v)
 
 
-def campaign_scores(stats, alpha):
+def campaign_scores(stats, alpha, target_stats=None):
     """Score candidates by input-information and target-information criteria.
 
     Parameters
@@ -296,6 +346,11 @@ def campaign_scores(stats, alpha):
     alpha : float
         Weight of the input criterion (IIM); ``1 - alpha`` weights the
         target criterion (TIE).
+    target_stats : TargetStats, default=None
+        For real-valued targets (``target="correlation"``): the target
+        criterion is then the share of each candidate's variance the
+        targets explain (:meth:`TargetStats.explained`), ``stats`` holds
+        one class, and ``"class_means"`` is None (no class groups).
 
     Returns
     -------
@@ -303,10 +358,22 @@ def campaign_scores(stats, alpha):
         ``"score"`` (the combined score), ``"input"`` (normalized IIM),
         ``"target"`` (normalized TIE), ``"inter"`` and ``"intra"`` (the
         raw between-class and mean within-class spreads), and
-        ``"class_means"`` of shape (n_classes, n_candidates).
+        ``"class_means"`` of shape (n_classes, n_candidates); with
+        ``target_stats``, ``"explained"`` (the raw shares) instead of
+        ``"inter"`` and ``"intra"``.
     """
-    class_means, class_stds = stats.class_moments()
     s_in = _unit(stats.overall_std())
+    if target_stats is not None:
+        explained = target_stats.explained(stats)
+        s_target = _unit(explained)
+        return {
+            "score": alpha * s_in + (1.0 - alpha) * s_target,
+            "input": s_in,
+            "target": s_target,
+            "explained": explained,
+            "class_means": None,
+        }
+    class_means, class_stds = stats.class_moments()
     inter = class_means.std(dim=0, correction=0)
     intra = class_stds.mean(dim=0)
     s_tie = _unit(_unit(inter) - _unit(intra))

@@ -31,6 +31,7 @@ import torch
 from sknc._activations import apply_
 from sknc._campaign import (
     ResponseStats,
+    TargetStats,
     assign_groups,
     base_scale,
     campaign_scores,
@@ -245,7 +246,19 @@ def _image_chunks(spec, H, sl, chunk_size, n_positions):
 
 
 def layer_stats(
-    inputs, index, spec, y, n_classes, W, *, bias, chunk_size, spatial, weights=None
+    inputs,
+    index,
+    spec,
+    y,
+    n_classes,
+    W,
+    *,
+    bias,
+    chunk_size,
+    spatial,
+    weights=None,
+    targets=None,
+    target_stats=None,
 ):
     """Stream the responses of candidates ``W`` on layer ``index``'s input.
 
@@ -255,7 +268,10 @@ def layer_stats(
     the candidates and the activation into the per-class statistics, so
     memory stays about ``chunk_size x candidates`` whatever the rows.
     ``weights`` (in the order of ``y``, or None) weight the rows; an
-    image's weight goes to each of its positions.
+    image's weight goes to each of its positions. With real-valued
+    ``targets`` (rows x outputs, centered, in the order of ``y``),
+    ``target_stats`` (a :class:`sknc._campaign.TargetStats`) gathers the
+    responses' co-moments with them from the same chunks.
 
     Returns
     -------
@@ -276,9 +292,13 @@ def layer_stats(
             A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
             labels = y[piece]
             w = None if weights is None else weights[piece]
+            t = None if targets is None else targets[piece]
             if per_image > 1:
                 labels = labels.repeat_interleave(per_image)
                 w = None if w is None else w.repeat_interleave(per_image)
+                t = None if t is None else t.repeat_interleave(per_image, dim=0)
+            if target_stats is not None:
+                target_stats.update(A, t, w)  # before A is overwritten below
             stats.update(A, labels, weights=w, overwrite=True)
     if not (torch.isfinite(stats.means).all() and torch.isfinite(stats.m2).all()):
         raise ValueError(non_finite_message(spec, W.dtype))
@@ -316,12 +336,15 @@ def campaign_layer(
     output_layer,
     spatial="mean",
     weights=None,
+    targets=None,
 ):
     """Run the campaign on one layer and write the chosen neurons in place.
 
     ``inputs`` yields the layer's input chunk by chunk, for rows in the
     order of ``y`` (sorted by class), ``weights`` their row weights (or
-    None). Returns a report dict (see :class:`sknc.NeuronCampaign`).
+    None), ``targets`` their centered real-valued targets for the
+    correlation criterion (or None). Returns a report dict (see
+    :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
     layer = spec.layer
@@ -329,6 +352,9 @@ def campaign_layer(
     device, dtype = layer.weight.device, layer.weight.dtype
     m = n_candidates(k, candidate_ratio, max_candidates)
     W = draw(m, fan_in, fan_out, generator).to(device=device, dtype=dtype)
+    target_stats = (
+        None if targets is None else TargetStats.empty(targets, weights, m, device)
+    )
     stats = layer_stats(
         inputs,
         index,
@@ -340,9 +366,12 @@ def campaign_layer(
         chunk_size=chunk_size,
         spatial=spatial,
         weights=weights,
+        targets=targets,
+        target_stats=target_stats,
     )
-    scores = campaign_scores(stats, alpha)
-    groups = assign_groups(scores["class_means"])
+    scores = campaign_scores(stats, alpha, target_stats)
+    regression = scores["class_means"] is None
+    groups = None if regression else assign_groups(scores["class_means"])
     chosen, chosen_groups = select_neurons(
         W,
         scores["score"],
@@ -351,7 +380,7 @@ def campaign_layer(
         class_balanced=class_balanced,
         orthogonal=orthogonal,
     )
-    if output_layer and class_balanced and k == n_classes:
+    if output_layer and class_balanced and k == n_classes and not regression:
         chosen, chosen_groups = _order_by_class(chosen, chosen_groups, n_classes)
     W_sel = W[torch.as_tensor(chosen, device=device)]
     if rescale == "norm":
@@ -449,7 +478,17 @@ def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
 
 
 def run_campaign(
-    module, X, y, n_classes, traced, alphas, *, weights=None, chain="auto", **params
+    module,
+    X,
+    y,
+    n_classes,
+    traced,
+    alphas,
+    *,
+    weights=None,
+    targets=None,
+    chain="auto",
+    **params,
 ):
     """Initialize every layer of ``traced.specs`` in order; return the reports.
 
@@ -457,8 +496,10 @@ def run_campaign(
     pass, shared with the caller). ``X`` is a tensor of scoring rows (kept
     on the CPU and streamed to the module's device chunk by chunk), ``y``
     their integer class codes, ``weights`` their row weights (None: each
-    row counts once). Rows are visited sorted by class (a stable sort), so
-    that each chunk's classes are contiguous. ``chain``: see
+    row counts once), ``targets`` their centered real-valued targets (rows x
+    outputs, float64) for the correlation criterion, with ``y`` all zeros
+    (None: the class criterion). Rows are visited sorted by class (a stable
+    sort), so that each chunk's classes are contiguous. ``chain``: see
     :func:`layer_inputs`.
     """
     specs = traced.specs
@@ -469,6 +510,7 @@ def run_campaign(
     order = torch.argsort(y, stable=True)
     y_sorted = y[order]
     w_sorted = None if weights is None else torch.as_tensor(weights)[order]
+    t_sorted = None if targets is None else torch.as_tensor(targets)[order]
     inputs = layer_inputs(
         module, traced, X, order, chunk_size=params["chunk_size"], chain=chain
     )
@@ -485,6 +527,7 @@ def run_campaign(
                 alpha=alpha,
                 output_layer=i == len(specs) - 1,
                 weights=w_sorted,
+                targets=t_sorted,
                 **params,
             )
         )

@@ -34,10 +34,12 @@ from sknc._distributions import (
     xavier_normal,
 )
 from sknc._driver import non_finite_message, preactivation_std, run_campaign
+from sknc._quantiles import quantile_bin_codes
 from sknc._sparse import SparseRows, is_sparse
 from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace
 from sknc._validation import (
     check_device,
+    check_real_targets,
     check_sample_weight,
     draw_seed,
     encode_labels,
@@ -435,6 +437,53 @@ class LSUVInit(BaseInitializer):
         return {"scales_": scales}
 
 
+#: The campaign's target criteria: class labels, and two for real targets.
+TARGETS = ("auto", "classes", "binned", "correlation")
+#: The target criterion for real-valued targets under ``target="auto"``.
+REGRESSION_TARGET = "correlation"
+
+
+def resolve_target(target, y):
+    """The criterion ``target`` means for ``y``: ``"auto"`` is ``"classes"``
+    unless ``y`` holds floats that are not all integers."""
+    if target != "auto":
+        return target
+    values = np.asarray(y) if y is not None else None
+    if (
+        values is not None
+        and values.dtype.kind == "f"
+        and np.isfinite(values).all()
+        and not np.all(values == np.round(values))
+    ):
+        return REGRESSION_TARGET
+    return "classes"
+
+
+def _target_bins(score, n_bins):
+    """Equal-mass bins of ``score`` with at least 2 rows each: ``n_bins``,
+    or fewer where the rows (or their ties) cannot fill them."""
+    for b in range(min(n_bins, len(score) // 2), 1, -1):
+        codes = quantile_bin_codes(score, b)
+        if np.bincount(codes).min() >= 2:
+            return codes
+    raise ValueError(
+        f"y cannot be cut into bins of at least 2 rows each ({len(score)} rows)"
+    )
+
+
+def principal_scores(Y):
+    """One number per row of real targets ``Y`` (rows x outputs): the
+    output itself, or the first principal component of the standardized
+    outputs (its sign fixed so that the first output loads positively)."""
+    if Y.shape[1] == 1:
+        return Y[:, 0]
+    std = Y.std(axis=0)
+    Z = (Y - Y.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    _, _, vt = np.linalg.svd(Z, full_matrices=False)
+    direction = vt[0] * (1.0 if vt[0][np.argmax(np.abs(vt[0]))] >= 0 else -1.0)
+    return Z @ direction
+
+
 class NeuronCampaign(BaseInitializer):
     """Neuron campaign initialization (Mao et al., CIKM 2021).
 
@@ -502,6 +551,22 @@ class NeuronCampaign(BaseInitializer):
         about ``chunk_size`` output positions). Layer inputs are computed
         by running the module on ``chunk_size`` rows at a time: for a conv
         net, lower it if a forward pass on that many images does not fit.
+    target : {"auto", "classes", "binned", "correlation"}, default="auto"
+        What ``y`` is and the target criterion. ``"classes"``: class labels,
+        the criterion of the paper (class means apart, classes tight).
+        For real-valued targets (1-D or 2-D ``y``, a regression):
+        ``"binned"`` cuts ``y`` into ``n_bins`` equal-mass bins (ties never
+        split; a 2-D ``y`` along its first principal component) and uses
+        them as classes; ``"correlation"`` scores the share of each
+        candidate's response variance that ``y`` explains (squared
+        correlations, summed over outputs). ``"auto"`` takes class labels,
+        unless ``y`` holds floats that are not all integers (then the
+        regression default, ``"correlation"``); :class:`~sknc.NCMLPRegressor`
+        always passes real-valued targets, whatever their values.
+    n_bins : int, default=10
+        Bins of ``target="binned"`` (and strata of the scoring subset of
+        ``target="correlation"``); fewer where the rows cannot give each
+        bin at least 2 of them.
     random_state : int, RandomState instance or None, default=None
         Seeds the candidates and the row subset. The same seed gives
         bit-identical weights; torch's global random state is untouched.
@@ -510,6 +575,9 @@ class NeuronCampaign(BaseInitializer):
 
     Attributes
     ----------
+    target_ : str
+        The target criterion used: ``"classes"``, ``"binned"`` or
+        ``"correlation"``.
     alpha_ : list of float
         The input-criterion weight used for each layer.
     report_ : list of dict
@@ -556,6 +624,8 @@ class NeuronCampaign(BaseInitializer):
         "bias": [float32_interval(None)],
         "spatial": [StrOptions({"mean", "positions"})],
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "target": [StrOptions(set(TARGETS))],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
         "device": [str, torch.device, None],
     }
     _requires_data = True
@@ -574,6 +644,8 @@ class NeuronCampaign(BaseInitializer):
         bias=0.0,
         spatial="mean",
         chunk_size=2048,
+        target="auto",
+        n_bins=10,
         random_state=None,
         device=None,
     ):
@@ -588,6 +660,8 @@ class NeuronCampaign(BaseInitializer):
         self.bias = bias
         self.spatial = spatial
         self.chunk_size = chunk_size
+        self.target = target
+        self.n_bins = n_bins
         self.random_state = random_state
         self.device = device
 
@@ -642,7 +716,14 @@ class NeuronCampaign(BaseInitializer):
         return classes, rows[idx], torch.from_numpy(codes[idx]), weights
 
     def _initialize(self, module, X, y, generator, rng, sample_weight=None):
-        classes, idx, codes, weights = self._scoring_rows(X, y, rng, sample_weight)
+        target = resolve_target(self.target, y)
+        targets = None
+        if target == "classes":
+            classes, idx, codes, weights = self._scoring_rows(X, y, rng, sample_weight)
+        else:
+            classes, idx, codes, weights, targets = self._regression_rows(
+                X, y, rng, sample_weight, target
+            )
         if len(idx) < len(X):
             X = X[torch.from_numpy(idx)]
         home = next(module.parameters()).device
@@ -652,13 +733,66 @@ class NeuronCampaign(BaseInitializer):
         module.to(device)
         try:
             fitted = self._campaign(
-                module, X, codes, len(classes), generator, device, weights
+                module, X, codes, len(classes), generator, device, weights, targets
             )
         finally:
             module.to(home)
-        return {**fitted, "classes_": classes}
+        fitted["target_"] = target
+        if target == "classes":
+            fitted["classes_"] = classes
+        return fitted
 
-    def _campaign(self, module, X, codes, n_classes, generator, device, weights):
+    def _regression_rows(self, X, y, rng, sample_weight, target):
+        """Check real-valued targets and draw the scoring subset, stratified
+        by equal-mass bins of ``y``.
+
+        Returns the bins (the classes of ``"binned"``; one class for
+        ``"correlation"``), the indices of the scoring rows, their codes,
+        their weights (or None) and, for ``"correlation"``, their targets
+        centered by their (weighted) mean, float64 (rows x outputs).
+        """
+        if y is None:
+            raise ValueError(f"NeuronCampaign(target={target!r}) needs the targets y")
+        Y = check_real_targets(y, "NeuronCampaign")
+        check_consistent_length(X, Y)
+        rows = np.arange(len(Y))
+        if sample_weight is not None:
+            rows = np.flatnonzero(sample_weight > 0)
+            Y = Y[rows]
+        bins = _target_bins(principal_scores(Y), self.n_bins)
+        idx = np.arange(len(Y))
+        if self.max_samples is not None and self.max_samples < len(Y):
+            idx, _ = train_test_split(
+                idx, train_size=self.max_samples, stratify=bins, random_state=rng
+            )
+            idx = np.sort(idx)
+        weights = None
+        if sample_weight is not None:
+            weights = torch.from_numpy(sample_weight[rows[idx]])
+        if target == "binned":
+            classes, codes = np.unique(bins[idx], return_inverse=True)
+            counts = np.bincount(codes, minlength=len(classes))
+            if counts.min() < 2:
+                raise ValueError(
+                    "each bin of y needs at least 2 scoring rows; one has "
+                    f"{counts.min()} (lower n_bins or give more rows)"
+                )
+            return classes, rows[idx], torch.from_numpy(codes), weights, None
+        Ys = Y[idx]
+        w = np.ones(len(idx)) if weights is None else weights.numpy()
+        centered = Ys - np.average(Ys, axis=0, weights=w)
+        codes = torch.zeros(len(idx), dtype=torch.int64)
+        return (
+            np.zeros(1),
+            rows[idx],
+            codes,
+            weights,
+            torch.from_numpy(np.ascontiguousarray(centered)),
+        )
+
+    def _campaign(
+        self, module, X, codes, n_classes, generator, device, weights, targets=None
+    ):
         dtype = next(module.parameters()).dtype
         traced = _trace(module, _dense(X, device, dtype, n=2))
         alphas = resolve_alpha(self.alpha, len(traced.specs))
@@ -670,6 +804,7 @@ class NeuronCampaign(BaseInitializer):
             traced,
             alphas,
             weights=weights,
+            targets=targets,
             candidate_ratio=self.candidate_ratio,
             max_candidates=self.max_candidates,
             draw=get_distribution(self.base_init),

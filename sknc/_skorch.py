@@ -9,6 +9,7 @@ callbacks) at a lower cost.
 import functools
 
 import numpy as np
+import skorch
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EpochScoring
@@ -30,8 +31,8 @@ def has_fused_adam(device):
     return True
 
 
-class NeuralNet(NeuralNetClassifier):
-    """skorch's classifier with a cheaper switch to train mode.
+class _LeanTraining:
+    """A cheaper switch to train mode for skorch nets.
 
     skorch calls ``_set_training`` before every batch, and ``Module.train``
     sets the flag of every submodule through ``Module.__setattr__`` even when
@@ -48,14 +49,24 @@ class NeuralNet(NeuralNetClassifier):
                 module.train(training)
 
 
-def weighted_targets(codes, sample_weight):
-    """The training target of a weighted fit: rows of (class code, weight).
+class NeuralNet(_LeanTraining, NeuralNetClassifier):
+    """skorch's classifier with a cheaper switch to train mode."""
+
+
+class NeuralNetRegressor(_LeanTraining, skorch.NeuralNetRegressor):
+    """skorch's regressor with a cheaper switch to train mode."""
+
+
+def weighted_targets(targets, sample_weight):
+    """The training target of a weighted fit: each row's target(s), then its
+    weight (class codes: rows of (code, weight)).
 
     skorch hands the target of each batch to the criterion unchanged, so
     the weights travel with the rows through shuffling and splitting.
     Class codes are exact in float64.
     """
-    return np.column_stack([codes, sample_weight]).astype(np.float64)
+    targets = np.asarray(targets).reshape(len(sample_weight), -1)
+    return np.column_stack([targets, sample_weight]).astype(np.float64)
 
 
 class WeightedCrossEntropy(nn.Module):
@@ -77,6 +88,49 @@ class WeightedCrossEntropy(nn.Module):
         w = target[:, 1].to(losses.dtype)
         total = w.sum()
         return (losses * w).sum() / torch.where(total > 0, total, 1.0)
+
+
+class WeightedSquaredError(nn.Module):
+    """Half the mean squared error, weighted as scikit-learn's MLPRegressor.
+
+    ``0.5 * mean_j(sum_i w_i (y_ij - f_ij) ** 2 / sum_i w_i)``: sklearn's
+    ``squared_error`` loss of the MLP (the 1/2 included, so that a loss
+    curve reads as sklearn's). A target of ``n_outputs`` columns is
+    unweighted; one more column (:func:`weighted_targets`) carries the row
+    weights. A batch whose weights are all 0 has loss 0.
+    """
+
+    def __init__(self, n_outputs):
+        super().__init__()
+        self.n_outputs = n_outputs
+
+    def forward(self, pred, target):
+        target = target.reshape(len(target), -1)
+        if target.shape[1] == self.n_outputs:
+            return 0.5 * F.mse_loss(pred, target.to(pred.dtype))
+        sq = (pred - target[:, :-1].to(pred.dtype)) ** 2
+        w = target[:, -1].to(pred.dtype)
+        total = w.sum()
+        per_output = (sq * w[:, None]).sum(dim=0) / torch.where(total > 0, total, 1.0)
+        return 0.5 * per_output.mean()
+
+
+def _weighted_r2(net, X, y):
+    """Validation R^2, weighted by the rows' weights when ``y`` has them."""
+    from sklearn.metrics import r2_score
+
+    y = np.asarray(y).reshape(len(y), -1)
+    pred = np.asarray(net.predict(X)).reshape(len(y), -1)
+    if y.shape[1] == pred.shape[1]:
+        return float(r2_score(y, pred))
+    return float(r2_score(y[:, :-1], pred, sample_weight=y[:, -1]))
+
+
+def weighted_valid_r2():
+    """The validation R^2 of a regressor's early stopping (sklearn's score)."""
+    return EpochScoring(
+        _weighted_r2, lower_is_better=False, on_train=False, name="valid_r2"
+    )
 
 
 def _weighted_accuracy(net, X, y):

@@ -109,6 +109,37 @@ def check_sample_weight(sample_weight, X, owner):
         raise
 
 
+def check_real_targets(y, owner):
+    """Return real-valued targets as a float64 array (rows x outputs), or
+    raise a ValueError naming the problem: not numbers, NaN or infinite
+    values, more than 2 dimensions, or a constant target."""
+    try:
+        Y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{owner}: y must be real numbers for a regression; got values "
+            f"such as {np.asarray(y, dtype=object).ravel()[:3].tolist()}"
+        ) from None
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2:
+        raise ValueError(f"{owner}: y must be 1-D or 2-D; got shape {Y.shape}")
+    if not np.isfinite(Y).all():
+        raise ValueError(
+            f"{owner}: y contains NaN or infinite values; drop or impute those rows"
+        )
+    if len(Y) < 2:
+        raise ValueError(
+            f"{owner}: a regression needs at least 2 samples; got n_samples = {len(Y)}"
+        )
+    if np.all(Y == Y[0]):
+        raise ValueError(
+            f"{owner}: y is constant: there is nothing to fit (and no target "
+            "criterion); check the target column"
+        )
+    return Y
+
+
 def encode_labels(y, owner):
     """Check classification labels and encode them as ``0 .. n_classes - 1``.
 

@@ -21,6 +21,7 @@ from skorch.dataset import Dataset, unpack_data
 from skorch.utils import is_dataset, to_tensor
 
 from sknc._initializers import (
+    REGRESSION_TARGET,
     BaseInitializer,
     NeuronCampaign,
     _weight_layers,
@@ -83,9 +84,9 @@ class InitializeWith(Callback):
     The targets the initializer sees are the net's: class indices for
     :class:`skorch.NeuralNetClassifier`; for
     :class:`skorch.NeuralNetBinaryClassifier` the float 0/1 targets are
-    passed as the classes 0 and 1. The campaign needs classes, so it is
-    refused on :class:`skorch.NeuralNetRegressor` (the baselines ignore the
-    targets and work there).
+    passed as the classes 0 and 1. On :class:`skorch.NeuralNetRegressor`
+    the targets are real numbers: a campaign left at ``target="auto"`` uses
+    the regression criterion (``"correlation"``), whatever values they take.
 
     ``X`` may be anything skorch accepts (arrays, tensors, skorch or torch
     datasets, dicts): the training rows are read with the net's validation
@@ -156,15 +157,6 @@ class InitializeWith(Callback):
         initializer = get_initializer(self.initializer)
         if isinstance(initializer, BaseInitializer):
             _weight_layers(net.module_)
-        if isinstance(net, NeuralNetRegressor) and isinstance(
-            initializer, NeuronCampaign
-        ):
-            raise ValueError(
-                f"InitializeWith: NeuronCampaign needs class labels, but "
-                f"{type(net).__name__} trains on real-valued targets; use an "
-                "initializer that ignores the targets (e.g. 'he', 'xavier', "
-                "'orthogonal' or 'lsuv')"
-            )
         self.has_targets_ = _has_targets(X, y)
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -176,6 +168,13 @@ class InitializeWith(Callback):
         )
         X, y = _training_rows(net, dataset_train, getattr(self, "has_targets_", True))
         y = _targets(net, y, initializer)
+        if isinstance(net, NeuralNetRegressor) and isinstance(
+            initializer, NeuronCampaign
+        ):
+            # The net decides: its targets are real numbers, whatever their
+            # values (as in sknc.NCMLPRegressor).
+            if initializer.target == "auto":
+                initializer.set_params(target=REGRESSION_TARGET)
         module = net.module_
         if isinstance(X, torch.Tensor):
             initializer.initialize(module, X.detach().numpy(), y)

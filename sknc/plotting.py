@@ -479,6 +479,8 @@ class ErrorCurvesDisplay:
     curves : dict of str to ndarray of shape (n_seeds, n_epochs + 1)
         Per label, the test error (in percent) after epoch 0, 1, ... of
         each seed.
+    ylabel : str, default="test error (%)"
+        What the curves measure (e.g. ``"test MSE"`` for a regression).
 
     Attributes
     ----------
@@ -497,13 +499,14 @@ class ErrorCurvesDisplay:
     >>> disp.close()
     """
 
-    def __init__(self, curves):
+    def __init__(self, curves, *, ylabel="test error (%)"):
         self.curves = curves
+        self.ylabel = ylabel
 
     @classmethod
-    def from_curves(cls, curves, *, ax=None):
+    def from_curves(cls, curves, *, ylabel="test error (%)", ax=None):
         """Plot ``curves`` (see the class) and return the display."""
-        return cls(curves).plot(ax=ax)
+        return cls(curves, ylabel=ylabel).plot(ax=ax)
 
     def plot(self, ax=None):
         """Draw the curves on ``ax`` (a new figure if None); return self."""
@@ -529,9 +532,10 @@ class ErrorCurvesDisplay:
                 )
             self.lines_.append(line)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("test error (%)")
+        ax.set_ylabel(self.ylabel)
         ax.set_yscale("log")
-        ax.set_title(f"test error per epoch (mean ± std over {n_seeds} seeds)")
+        name = self.ylabel.split(" (")[0]
+        ax.set_title(f"{name} per epoch (mean ± std over {n_seeds} seeds)")
         ax.legend()
         ax.figure.tight_layout()
         self.ax_ = ax

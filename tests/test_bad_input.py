@@ -262,7 +262,7 @@ INITIALIZER_CASES = [
         ("campaign",),
         X_GOOD,
         Y_GOOD + 0.5,
-        {},
+        {"target": "classes"},  # "auto" takes non-integer floats as a regression
         ValueError,
         "continuous",
     ),

@@ -458,22 +458,29 @@ def test_initialize_with_module_without_layers(small_classification, initializer
 
 
 def test_initialize_with_regressor(small_classification):
-    """Check that the campaign is refused on real-valued targets before any
-    training step, and that a baseline works on a regressor."""
+    """Check that on a NeuralNetRegressor the campaign scores the real-valued
+    targets (the regression criterion, bitwise as a direct call on the
+    training rows), and that a baseline works too."""
     X, _ = small_classification
-    target = X[:, :1] * 2.0 + 1.0
+    target = (X[:, :1] * 2.0 + 1.0).astype(np.float32)
     module = nn.Sequential(nn.Linear(8, 10), nn.ReLU(), nn.Linear(10, 1))
     before = copy.deepcopy(module)
-    net = _net(module, InitializeWith("campaign"), cls=NeuralNetRegressor)
-    with pytest.raises(ValueError, match="NeuronCampaign needs class labels"):
-        net.fit(X, target)
-    assert len(net.history) == 0
-    _assert_state_equal(module.state_dict(), before.state_dict())
+    rows, _ = next(KFold(5).split(X))  # skorch's ValidSplit(5), not stratified
 
+    snapshot = Snapshot()
+    cb = InitializeWith(NeuronCampaign(random_state=0))
+    _net(module, cb, cls=NeuralNetRegressor, snapshot=snapshot).fit(X, target)
+    assert cb.initializer_.target_ == "correlation"
+    direct = copy.deepcopy(before)
+    NeuronCampaign(random_state=0, target="correlation").initialize(
+        direct, X[rows], target[rows]
+    )
+    _assert_state_equal(snapshot.state_, direct.state_dict())
+
+    module = copy.deepcopy(before)
     snapshot = Snapshot()
     cb = InitializeWith(LSUVInit(random_state=0))
     _net(module, cb, cls=NeuralNetRegressor, snapshot=snapshot).fit(X, target)
-    rows, _ = next(KFold(5).split(X))  # skorch's ValidSplit(5), not stratified
     LSUVInit(random_state=0).initialize(before, X[rows])
     _assert_state_equal(snapshot.state_, before.state_dict())
 

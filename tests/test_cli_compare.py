@@ -78,3 +78,28 @@ def test_compare_mnist_missing_data(tmp_path, capsys):
         main(["compare", "--dataset", "mnist", "--data-home", str(tmp_path), "--quiet"])
     assert exc.value.code == 1
     assert str(tmp_path) in capsys.readouterr().err
+
+
+def test_compare_diabetes_prints_mse_table(tmp_path, capsys):
+    """Check that `sknc compare --dataset diabetes` runs a regression and
+    prints test MSE and R^2."""
+    status = main(
+        [
+            "compare",
+            "--dataset",
+            "diabetes",
+            "--inits",
+            "he,campaign",
+            "--epochs",
+            "2",
+            "--seeds",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    out, _ = capsys.readouterr()
+    assert "diabetes" in out and "min test MSE" in out and "R^2 there" in out
+    assert (tmp_path / "test_error.png").exists()

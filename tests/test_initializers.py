@@ -274,12 +274,33 @@ def _bad_inputs(X, y):
             ValueError,
             "only one class",
         ),
-        "regression y": (
-            NeuronCampaign(),
+        "real y as classes": (
+            NeuronCampaign(target="classes"),
             X,
             y + 0.5,
             ValueError,
             "Unknown label type",
+        ),
+        "constant real y": (
+            NeuronCampaign(target="correlation"),
+            X,
+            np.full(len(y), 0.5),
+            ValueError,
+            "y is constant",
+        ),
+        "nan real y": (
+            NeuronCampaign(target="binned"),
+            X,
+            np.where(np.arange(len(y)) == 3, np.nan, y + 0.5),
+            ValueError,
+            "y contains NaN",
+        ),
+        "string y as real": (
+            NeuronCampaign(target="correlation"),
+            X,
+            np.array(["a"] * len(y), dtype=object),
+            ValueError,
+            "y must be real numbers",
         ),
         "few rows per class": (
             NeuronCampaign(),

@@ -232,3 +232,50 @@ def test_compare_trains_with_the_papers_protocol(monkeypatch):
     assert optimizer.param_groups[0]["lr"] == 0.1
     assert clf.n_iter_ == 3 and len(runs[0].errors) == 4
     assert set(clf.history_[0, "batches", :, "train_batch_size"]) <= {100, 1257 % 100}
+
+
+def test_compare_diabetes_is_a_regression(tmp_path):
+    """Check that dataset="diabetes" compares NCMLPRegressors on test MSE:
+    the recorded errors are the MSE of the module's outputs on the
+    standardized test targets (checked by hand for the final epoch), the
+    R^2 is 1 - MSE / var(y_test), and the CSV files round-trip it."""
+    from sknc._jobs.compare import HeldOutError, load_split
+
+    result = compare(
+        "diabetes",
+        inits=("he", "campaign"),
+        epochs=3,
+        seeds=2,
+        out=tmp_path,
+        progress=False,
+    )
+    assert result.task == "regression" and "SGD lr 0.01" in result.title
+    assert "min test MSE" in result.table and "R^2 there" in result.table
+    X_tr, y_tr, X_te, y_te = load_split("diabetes", seed=1)
+    assert abs(y_tr.mean()) < 1e-6 and y_tr.std() == pytest.approx(1, abs=1e-6)
+    run = next(r for r in result.runs if r.init == "he" and r.seed == 1)
+    assert run.y_var == pytest.approx(float(np.var(y_te)), rel=1e-12)
+    assert run.max_r2 == pytest.approx(1 - run.min_error / run.y_var, abs=1e-15)
+    # The callback's error is the plain MSE of the outputs.
+    import torch
+
+    module = torch.nn.Linear(X_te.shape[1], 1)
+    cb = HeldOutError(X_te, y_te)
+
+    class _Net:
+        module_ = module
+        device = "cpu"
+
+    with torch.no_grad():
+        expected = float(
+            ((module(torch.as_tensor(X_te))[:, 0] - torch.as_tensor(y_te)) ** 2).mean()
+        )
+    assert cb._error(_Net()) == pytest.approx(expected, rel=1e-6)
+    reloaded = load_runs(tmp_path)
+    assert [r.y_var for r in reloaded] == [r.y_var for r in result.runs]
+
+
+def test_compare_regression_refuses_lenet5():
+    """Check that a regression dataset with arch="lenet5" is refused."""
+    with pytest.raises(ValueError, match="regression: arch must be 'mlp'"):
+        compare("diabetes", arch="lenet5", epochs=1, seeds=1, progress=False)

@@ -119,15 +119,47 @@ def parse_init_spec(spec):
     return spec.strip(), init
 
 
-def load_split(dataset, *, seed, train_size=None, data_home=None):
-    """Return ``X_train, y_train, X_test, y_test`` (float32 in [0, 1]).
+#: Datasets with real-valued targets: ``compare`` on them is a regression.
+REGRESSION_DATASETS = ("diabetes",)
+DATASETS = ("digits", "mnist", *REGRESSION_DATASETS)
 
-    ``digits`` is split 70/30, stratified, with ``seed``; ``mnist`` keeps
-    its official 60 000 / 10 000 split. ``train_size`` draws a stratified
-    subset of the training rows with ``seed``.
+
+def task_of(dataset):
+    """``"regression"`` for a dataset of :data:`REGRESSION_DATASETS`, else
+    ``"classification"``."""
+    return "regression" if dataset in REGRESSION_DATASETS else "classification"
+
+
+def load_split(dataset, *, seed, train_size=None, data_home=None):
+    """Return ``X_train, y_train, X_test, y_test`` (float32).
+
+    ``digits`` (pixels in [0, 1]) is split 70/30, stratified, with
+    ``seed``; ``mnist`` keeps its official 60 000 / 10 000 split.
+    ``diabetes`` (a regression) is split 70/30 with ``seed``, then ``X``
+    and ``y`` are standardized with the training rows' means and standard
+    deviations, as a user's pipeline (with a TransformedTargetRegressor)
+    would. ``train_size`` draws a (stratified, for classes) subset of the
+    training rows with ``seed``.
     """
     from sklearn.model_selection import train_test_split
 
+    if dataset == "diabetes":
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, random_state=seed
+        )
+        if train_size is not None and train_size < len(y_tr):
+            X_tr, y_tr = X_tr[:train_size], y_tr[:train_size]
+        mx, sx = X_tr.mean(axis=0), X_tr.std(axis=0)
+        my, sy = y_tr.mean(), y_tr.std()
+        return (
+            ((X_tr - mx) / sx).astype(np.float32),
+            ((y_tr - my) / sy).astype(np.float32),
+            ((X_te - mx) / sx).astype(np.float32),
+            ((y_te - my) / sy).astype(np.float32),
+        )
     if dataset == "digits":
         from sklearn.datasets import load_digits
 
@@ -142,7 +174,9 @@ def load_split(dataset, *, seed, train_size=None, data_home=None):
         X_tr, y_tr = load_mnist(data_home, subset="train", return_X_y=True)
         X_te, y_te = load_mnist(data_home, subset="test", return_X_y=True)
     else:
-        raise ValueError(f"unknown dataset {dataset!r}; expected digits or mnist")
+        raise ValueError(
+            f"unknown dataset {dataset!r}; expected one of {list(DATASETS)}"
+        )
     if train_size is not None and train_size < len(y_tr):
         X_tr, _, y_tr, _ = train_test_split(
             X_tr, y_tr, train_size=train_size, stratify=y_tr, random_state=seed
@@ -153,10 +187,11 @@ def load_split(dataset, *, seed, train_size=None, data_home=None):
 class HeldOutError(Callback):
     """Record the test error at initialization and after each epoch.
 
-    ``initial_error_`` is the error of the initialized network (measured at
-    the start of the first fit); each epoch's row of the history gets
-    ``"test_error"``. The module runs in eval mode without gradients, and
-    its mode is restored.
+    The error is the misclassification rate, or, for real-valued ``y``
+    (float), the mean squared error. ``initial_error_`` is the error of the
+    initialized network (measured at the start of the first fit); each
+    epoch's row of the history gets ``"test_error"``. The module runs in
+    eval mode without gradients, and its mode is restored.
     """
 
     def __init__(self, X, y):
@@ -168,9 +203,14 @@ class HeldOutError(Callback):
         was_training = module.training
         module.eval()
         with torch.no_grad():
-            out = module(torch.as_tensor(self.X, device=net.device))
+            out = module(torch.as_tensor(self.X, device=net.device)).cpu().numpy()
         module.train(was_training)
-        return float((out.argmax(dim=1).cpu().numpy() != self.y).mean())
+        y = np.asarray(self.y)
+        if y.dtype.kind == "f":
+            return float(
+                np.mean((out.reshape(len(y), -1) - y.reshape(len(y), -1)) ** 2)
+            )
+        return float((out.argmax(axis=1) != y).mean())
 
     def on_train_begin(self, net, **kwargs):
         if not len(net.history):
@@ -189,6 +229,12 @@ class Run:
     errors: list = field(default_factory=list)  # test error after epoch 0..E
     init_time: float = 0.0
     train_time: float = 0.0
+    y_var: float = math.nan  # regression: variance of the test targets
+
+    @property
+    def max_r2(self):
+        """Regression: the test R^2 at the epoch of least test MSE."""
+        return 1.0 - self.min_error / self.y_var
 
     @property
     def min_error(self):
@@ -224,11 +270,20 @@ def _image_side(n_features):
     return side
 
 
-def make_classifier(arch, *, n_features, hidden=None, activation="relu", **params):
-    """Return the classifier of ``arch`` and the row shape it is fed.
+def make_classifier(
+    arch,
+    *,
+    n_features,
+    hidden=None,
+    activation="relu",
+    task="classification",
+    **params,
+):
+    """Return the model of ``arch`` and the row shape it is fed.
 
     ``"mlp"`` is an :class:`~sknc.NCMLPClassifier` with hidden layers
-    ``hidden``. ``"lenet5"`` is an :class:`~sknc.NCCNNClassifier` LeNet-5
+    ``hidden`` (an :class:`~sknc.NCMLPRegressor` for
+    ``task="regression"``). ``"lenet5"`` is an :class:`~sknc.NCCNNClassifier` LeNet-5
     (conv 6@5x5 padded by 2, 2x2 max pool, conv 16@5x5, pool, 120, 84,
     output) on square single-channel images; on images smaller than 28x28
     (digits: 8x8) the second conv is padded by 2 as well, so that the maps
@@ -242,9 +297,10 @@ def make_classifier(arch, *, n_features, hidden=None, activation="relu", **param
         The shape of one row of ``X`` for ``clf``.
     """
     if arch == "mlp":
-        from sknc._mlp import NCMLPClassifier
+        from sknc._mlp import NCMLPClassifier, NCMLPRegressor
 
-        clf = NCMLPClassifier(
+        model = NCMLPRegressor if task == "regression" else NCMLPClassifier
+        clf = model(
             hidden_layer_sizes=DEFAULT_HIDDEN if hidden is None else hidden,
             activation=activation,
             **params,
@@ -253,6 +309,8 @@ def make_classifier(arch, *, n_features, hidden=None, activation="relu", **param
     if arch == "lenet5":
         from sknc._cnn import NCCNNClassifier
 
+        if task == "regression":
+            raise ValueError("arch='lenet5' is a classifier; a regression takes 'mlp'")
         if hidden is not None:
             raise ValueError(
                 f"hidden={hidden!r} sets the MLP's layers; arch='lenet5' has its own"
@@ -286,11 +344,13 @@ def run_one(
     """Train one classifier and return its :class:`Run`."""
     label, init = parse_init_spec(spec)
     X_tr, y_tr, X_te, y_te = split
+    task = "regression" if np.asarray(y_tr).dtype.kind == "f" else "classification"
     clf, row_shape = make_classifier(
         arch,
         n_features=X_tr.shape[1],
         hidden=hidden,
         activation=activation,
+        task=task,
         initializer=init,
         max_epochs=epochs,
         lr=lr,
@@ -308,7 +368,8 @@ def run_one(
     cb = dict(clf.net_.callbacks_)["HeldOutError"]
     errors = [cb.initial_error_] + list(clf.history_[:, "test_error"])
     init_time = clf.initializer_.init_time_
-    return Run(label, seed, errors, init_time, total - init_time)
+    y_var = float(np.var(y_te)) if task == "regression" else math.nan
+    return Run(label, seed, errors, init_time, total - init_time, y_var)
 
 
 def epochs_to_reach(errors, target):
@@ -345,6 +406,8 @@ def summarize(runs, reference="he"):
             "init_time_mean": np.mean([r.init_time for r in mine]),
             "train_time_mean": np.mean([r.train_time for r in mine]),
         }
+        if not math.isnan(mine[0].y_var):  # a regression
+            row["max_r2_mean"] = np.mean([r.max_r2 for r in mine])
         if ref_final:
             reach = [
                 epochs_to_reach(r.errors, ref_final[r.seed])
@@ -371,22 +434,28 @@ def summarize(runs, reference="he"):
     return rows
 
 
-def _paired(row):
+def _paired(row, scale):
     if "diff_vs_ref_mean" not in row:
         return "-"
-    mean, std = 100 * row["diff_vs_ref_mean"], 100 * row["diff_vs_ref_std"]
-    return f"{mean:+.2f} ± {std:.2f}"
+    mean, std = scale * row["diff_vs_ref_mean"], scale * row["diff_vs_ref_std"]
+    digits = 2 if scale == 100 else 4
+    return f"{mean:+.{digits}f} ± {std:.{digits}f}"
 
 
-def format_table(rows, reference="he"):
-    """Return the summary rows as a plain-text table (errors in percent)."""
+def format_table(rows, reference="he", task="classification"):
+    """Return the summary rows as a plain-text table: errors in percent, or
+    for a regression test MSEs (of standardized targets) and the R^2 at
+    the epoch of least MSE."""
+    regression = task == "regression"
+    scale, digits = (1, 4) if regression else (100, 2)
     header = [
         "init",
-        "min test err %",
+        "min test MSE" if regression else "min test err %",
+        *(["R^2 there"] if regression else []),
         "epoch of min",
-        "err@1 %",
+        "MSE@1" if regression else "err@1 %",
         f"epochs to {reference} final",
-        f"paired diff vs {reference} (pts)",
+        f"paired diff vs {reference}" + ("" if regression else " (pts)"),
         "W/T/L",
         "init s",
     ]
@@ -396,14 +465,16 @@ def format_table(rows, reference="he"):
         reach_text = "never" if math.isnan(reach) else f"{reach:.1f}"
         if "reached_ref_final" in r and r["reached_ref_final"] < r["n_seeds"]:
             reach_text += f" ({r['reached_ref_final']}/{r['n_seeds']})"
+        mean, std = scale * r["min_error_mean"], scale * r["min_error_std"]
         lines.append(
             [
                 r["init"],
-                f"{100 * r['min_error_mean']:.2f} ± {100 * r['min_error_std']:.2f}",
+                f"{mean:.{digits}f} ± {std:.{digits}f}",
+                *([f"{r['max_r2_mean']:.4f}"] if regression else []),
                 f"{r['min_epoch_mean']:.1f}",
-                f"{100 * r['error_epoch1_mean']:.2f}",
+                f"{scale * r['error_epoch1_mean']:.{digits}f}",
                 reach_text,
-                _paired(r),
+                _paired(r, scale),
                 f"{r['wins']}/{r['ties']}/{r['losses']}" if "wins" in r else "-",
                 f"{r['init_time_mean']:.3f}",
             ]
@@ -438,6 +509,7 @@ def write_outputs(runs, rows, out):
                 "final_error",
                 "init_time",
                 "train_time",
+                "y_var",
             ]
         )
         for r in runs:
@@ -451,6 +523,7 @@ def write_outputs(runs, rows, out):
                     r.errors[-1],
                     r.init_time,
                     r.train_time,
+                    r.y_var,
                 ]
             )
     with open(out / "curves.csv", "w", newline="") as f:
@@ -464,12 +537,16 @@ def write_outputs(runs, rows, out):
         from sknc.plotting import ErrorCurvesDisplay
     except ImportError:
         return written
+    regression = any(not math.isnan(r.y_var) for r in runs)
+    scale = 1 if regression else 100
     curves = {
-        init: 100 * np.array([r.errors for r in runs if r.init == init])
+        init: scale * np.array([r.errors for r in runs if r.init == init])
         for init in dict.fromkeys(r.init for r in runs)
     }
     try:
-        display = ErrorCurvesDisplay.from_curves(curves)
+        display = ErrorCurvesDisplay.from_curves(
+            curves, ylabel="test MSE" if regression else "test error (%)"
+        )
     except ImportError as exc:
         print(f"{exc}: no PNG", file=sys.stderr)
         return written
@@ -495,6 +572,7 @@ def load_runs(out):
                 int(row["seed"]),
                 init_time=float(row["init_time"]),
                 train_time=float(row["train_time"]),
+                y_var=float(row.get("y_var") or "nan"),
             )
     with open(out / "curves.csv", newline="") as f:
         for row in csv.DictReader(f):
@@ -518,17 +596,20 @@ class Comparison:
         is among the inits, else the first).
     title : str
         One line: data, network, epochs, seeds and training.
+    task : str
+        ``"classification"``, or ``"regression"`` (errors are test MSEs).
     """
 
     runs: list
     rows: list
     reference: str
     title: str
+    task: str = "classification"
 
     @property
     def table(self):
         """The summary as a plain-text table (:func:`format_table`)."""
-        return format_table(self.rows, reference=self.reference)
+        return format_table(self.rows, reference=self.reference, task=self.task)
 
 
 def compare(
@@ -540,7 +621,7 @@ def compare(
     epochs=30,
     seeds=5,
     train_size=None,
-    lr=0.1,
+    lr=None,
     batch_size=100,
     activation="relu",
     data_home=None,
@@ -553,7 +634,10 @@ def compare(
 
     Parameters
     ----------
-    dataset : {"digits", "mnist"}, default="digits"
+    dataset : {"digits", "mnist", "diabetes"}, default="digits"
+        ``"diabetes"`` makes the comparison a regression (an
+        :class:`~sknc.NCMLPRegressor` on standardized targets; the table
+        reports test MSEs and R^2).
     arch : {"mlp", "lenet5"}, default="mlp"
         The network, see :func:`make_classifier`.
     hidden : tuple of int, default=None
@@ -565,8 +649,11 @@ def compare(
         Seeds ``0 .. seeds - 1``; each seed fixes the split, the training
         subset, the initializer's draws and the batch order.
     train_size : int, default=None
-    lr, batch_size, activation, device
-        Passed to the classifier (SGD without momentum).
+    lr : float, default=None
+        SGD's learning rate; None is the paper's 0.1 for a classification
+        and 0.01 for a regression (0.1 diverged on the diabetes targets).
+    batch_size, activation, device
+        Passed to the model (SGD without momentum).
     data_home : str, default=None
     out : str or Path, default=None
         Directory for CSV files and the PNG; ``None`` writes nothing.
@@ -583,6 +670,14 @@ def compare(
     """
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r}; expected one of {list(ARCHS)}")
+    if dataset not in DATASETS:
+        raise ValueError(
+            f"unknown dataset {dataset!r}; expected one of {list(DATASETS)}"
+        )
+    if task_of(dataset) == "regression" and arch != "mlp":
+        raise ValueError(f"dataset={dataset!r} is a regression: arch must be 'mlp'")
+    if lr is None:
+        lr = 0.01 if task_of(dataset) == "regression" else 0.1
     specs = [parse_init_spec(s)[0] for s in inits]
     if len(set(specs)) != len(specs):
         raise ValueError(f"inits has duplicates: {specs}")
@@ -611,7 +706,7 @@ def compare(
         f"{dataset}, {net}, {epochs} epochs, {seeds} seeds (paired by seed), "
         f"SGD lr {lr}, batch {batch_size}"
     )
-    return Comparison(runs, rows, reference, title)
+    return Comparison(runs, rows, reference, title, task_of(dataset))
 
 
 def _run_all(specs, dataset, seeds, train_size, data_home, progress, **fit_params):
@@ -625,9 +720,14 @@ def _run_all(specs, dataset, seeds, train_size, data_home, progress, **fit_param
             run = run_one(spec, seed, split, **fit_params)
             runs.append(run)
             if progress:
+                error = (
+                    f"{100 * run.min_error:.2f}%"
+                    if math.isnan(run.y_var)
+                    else f"{run.min_error:.4f} (MSE)"
+                )
                 print(
                     f"[{len(runs)}/{total}] seed {seed} {spec}: min test error "
-                    f"{100 * run.min_error:.2f}% at epoch {run.min_epoch}, init "
+                    f"{error} at epoch {run.min_epoch}, init "
                     f"{run.init_time:.2f} s, train {run.train_time:.1f} s",
                     file=sys.stderr,
                     flush=True,
