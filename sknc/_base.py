@@ -816,7 +816,10 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
 
     def _task(self, X, y, sample_weight, method, warm, classes=None):
         name = type(self).__name__
-        Y = check_real_targets(y, name)
+        # A later partial_fit batch may be one row, or constant: only a fit
+        # (which the campaign scores) needs targets that vary.
+        continuing = method == "partial_fit" and warm
+        Y = check_real_targets(y, name, spread=not continuing)
         if warm and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"{name}: y has {Y.shape[1]} outputs; the fitted model has "

@@ -590,7 +590,7 @@ class NeuronCampaign(BaseInitializer):
         ``input_scores`` and ``target_scores`` (of every candidate) and
         ``time`` (seconds).
     classes_ : ndarray
-        Class labels seen in ``y``.
+        Class labels seen in ``y`` (with ``target_ == "classes"`` only).
     init_time_ : float
         Seconds taken by :meth:`initialize`.
 

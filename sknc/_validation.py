@@ -109,10 +109,11 @@ def check_sample_weight(sample_weight, X, owner):
         raise
 
 
-def check_real_targets(y, owner):
+def check_real_targets(y, owner, *, spread=True):
     """Return real-valued targets as a float64 array (rows x outputs), or
     raise a ValueError naming the problem: not numbers, NaN or infinite
-    values, more than 2 dimensions, or a constant target."""
+    values, more than 2 dimensions, or (with ``spread``, for a fit or an
+    initialization) fewer than 2 rows or a constant target."""
     try:
         Y = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
@@ -128,6 +129,8 @@ def check_real_targets(y, owner):
         raise ValueError(
             f"{owner}: y contains NaN or infinite values; drop or impute those rows"
         )
+    if not spread:
+        return Y
     if len(Y) < 2:
         raise ValueError(
             f"{owner}: a regression needs at least 2 samples; got n_samples = {len(Y)}"

@@ -206,6 +206,8 @@ def test_warm_start_and_partial_fit(diabetes):
     assert len(reg.loss_curve_) == 4 and reg.n_iter_ == 2
     reg.partial_fit(X, y)
     assert len(reg.loss_curve_) == 5 and reg.n_iter_ == 1
+    reg.partial_fit(X[:1], y[:1])  # a one-row batch continues training
+    assert len(reg.loss_curve_) == 6
     before = reg.predict(X)
     with pytest.raises(ValueError, match="y has 2 outputs; the fitted model has 1"):
         reg.fit(X, np.column_stack([y, y]))
