@@ -53,6 +53,7 @@ from sknc._validation import (
     float32_interval,
     writable,
 )
+from sknc.callbacks import InitializeWith
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
 
@@ -268,7 +269,8 @@ class BaseNCNet(BaseEstimator):
 
     def _check_params(self):
         """sklearn's parameter validation, then what it cannot express: an
-        optimizer class must be a torch optimizer, the device must exist."""
+        optimizer class must be a torch optimizer, the device must exist, and
+        no callback may initialize the network again."""
         self._validate_params()
         name = type(self).__name__
         if isinstance(self.optimizer, type) and not issubclass(
@@ -278,6 +280,15 @@ class BaseNCNet(BaseEstimator):
                 f"{name}: optimizer must be 'adam', 'sgd' or a subclass of "
                 f"torch.optim.Optimizer; got {self.optimizer!r}"
             )
+        for cb in self.callbacks or []:
+            cb = cb[1] if isinstance(cb, tuple) else cb
+            if isinstance(cb, InitializeWith):
+                raise ValueError(
+                    f"{name} initializes its network with its initializer "
+                    "parameter; an InitializeWith callback would initialize it "
+                    "a second time. Pass initializer=... instead (InitializeWith "
+                    "is for skorch nets of your own)"
+                )
         check_device(self.device, name)
 
     def fit(self, X, y, sample_weight=None):

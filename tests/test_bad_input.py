@@ -35,6 +35,7 @@ from sknc import (
     OrthogonalInit,
     XavierInit,
 )
+from sknc.callbacks import InitializeWith
 
 RNG = np.random.RandomState(0)
 X_GOOD = RNG.normal(size=(60, 16)).astype(np.float32)
@@ -485,6 +486,10 @@ def test_interruption_during_initialization_keeps_the_previous_fit():
         ({"optimizer": int}, "optimizer must be 'adam', 'sgd' or a subclass"),
         ({"device": "cuda:7"}, "device='cuda:7' is not available here"),
         ({"device": "nonsense"}, "device='nonsense' is not a torch device"),
+        (
+            {"callbacks": [("init", InitializeWith("he"))]},
+            "an InitializeWith callback would initialize it a second time",
+        ),
     ],
 )
 def test_3_parameters_are_named(params, match):
