@@ -26,7 +26,7 @@ from skorch.helper import predefined_split
 
 from sknc._initializers import (
     INITIALIZERS,
-    REGRESSION_TARGET,
+    for_real_targets,
     resolve_initializer,
     run_initializer,
 )
@@ -216,6 +216,9 @@ class BaseNCNet(BaseEstimator):
 
     # Input attributes that validate_data resets before a fit can fail.
     _INPUT_ATTRS = _INPUT_ATTRS
+    # Whether validate_data keeps a 2-D y (real-valued targets, checked by
+    # the regressor's _task) instead of taking it for class labels.
+    _MULTI_OUTPUT_Y = False
 
     def __init__(
         self,
@@ -702,7 +705,8 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
                 "balanced", classes=present, y=codes
             )
         else:
-            unknown = [c for c in self.class_weight if c not in set(classes.tolist())]
+            known = set(classes.tolist())
+            unknown = [c for c in self.class_weight if c not in known]
             if unknown:
                 raise ValueError(
                     f"{name}: class_weight has labels {unknown} that are not "
@@ -807,6 +811,7 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
     real."""
 
     _VALID_NAME = "valid_r2"
+    _MULTI_OUTPUT_Y = True
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch; the first call also initializes the network.
@@ -851,12 +856,7 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         }
 
     def _prepare_initializer(self, initializer):
-        # The targets are real numbers, whatever their values look like: a
-        # campaign left at target="auto" uses the regression criterion.
-        params = initializer.get_params() if hasattr(initializer, "get_params") else {}
-        if params.get("target") == "auto":
-            initializer.set_params(target=REGRESSION_TARGET)
-        return initializer
+        return for_real_targets(initializer)
 
     def _net_parts(self, n_outputs, validation):
         return {

@@ -394,8 +394,7 @@ class LSUVInit(BaseInitializer):
     def _initialize(self, module, X, y, generator, rng, sample_weight=None):
         weights = None
         if sample_weight is not None:
-            # A row of weight 0 is a row left out, before the subset is drawn.
-            keep = torch.from_numpy(np.flatnonzero(sample_weight > 0))
+            keep = torch.from_numpy(_positive_rows(sample_weight, len(X)))
             X, weights = X[keep], torch.from_numpy(sample_weight)[keep]
         if self.max_samples is not None and X.shape[0] > self.max_samples:
             idx = torch.randperm(X.shape[0], generator=generator)[: self.max_samples]
@@ -457,6 +456,27 @@ def resolve_target(target, y):
     ):
         return REGRESSION_TARGET
     return "classes"
+
+
+def for_real_targets(initializer):
+    """Tell ``initializer`` that its targets are real numbers, whatever
+    values they take: an initializer left at ``target="auto"`` (the
+    campaign) gets the regression criterion. Where a regression is known
+    (:class:`~sknc.NCMLPRegressor`, a skorch ``NeuralNetRegressor``), the
+    estimator decides, not the values. Returns ``initializer``."""
+    params = initializer.get_params() if hasattr(initializer, "get_params") else {}
+    if params.get("target") == "auto":
+        initializer.set_params(target=REGRESSION_TARGET)
+    return initializer
+
+
+def _positive_rows(sample_weight, n_rows):
+    """Indices of the rows that count: all ``n_rows``, or those of positive
+    weight (a row of weight 0 is a row left out, before anything is
+    drawn)."""
+    if sample_weight is None:
+        return np.arange(n_rows)
+    return np.flatnonzero(sample_weight > 0)
 
 
 def _target_bins(score, n_bins):
@@ -680,22 +700,15 @@ class NeuronCampaign(BaseInitializer):
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D; got shape {y.shape}")
         check_consistent_length(X, y)
-        rows = np.arange(len(y))
-        if sample_weight is not None:
-            rows = np.flatnonzero(sample_weight > 0)
-            y = y[rows]
-        classes, codes = encode_labels(y, "NeuronCampaign")
-        idx = np.arange(len(codes))
+        rows = _positive_rows(sample_weight, len(y))
+        classes, codes = encode_labels(y[rows], "NeuronCampaign")
         if self.max_samples is not None and self.max_samples < len(codes):
             if self.max_samples < 2 * len(classes):
                 raise ValueError(
                     f"max_samples={self.max_samples} is too small: each of the "
                     f"{len(classes)} classes needs at least 2 scoring rows"
                 )
-            idx, _ = train_test_split(
-                idx, train_size=self.max_samples, stratify=codes, random_state=rng
-            )
-            idx = np.sort(idx)
+        idx = self._stratified_subset(codes, rng)
         counts = np.bincount(codes[idx], minlength=len(classes))
         weights = None
         if sample_weight is not None:
@@ -742,6 +755,17 @@ class NeuronCampaign(BaseInitializer):
             fitted["classes_"] = classes
         return fitted
 
+    def _stratified_subset(self, strata, rng):
+        """Sorted indices of the scoring rows: all, or ``max_samples`` of
+        them drawn with ``rng``, stratified by ``strata``."""
+        idx = np.arange(len(strata))
+        if self.max_samples is not None and self.max_samples < len(strata):
+            idx, _ = train_test_split(
+                idx, train_size=self.max_samples, stratify=strata, random_state=rng
+            )
+            idx = np.sort(idx)
+        return idx
+
     def _regression_rows(self, X, y, rng, sample_weight, target):
         """Check real-valued targets and draw the scoring subset, stratified
         by equal-mass bins of ``y``.
@@ -755,17 +779,10 @@ class NeuronCampaign(BaseInitializer):
             raise ValueError(f"NeuronCampaign(target={target!r}) needs the targets y")
         Y = check_real_targets(y, "NeuronCampaign")
         check_consistent_length(X, Y)
-        rows = np.arange(len(Y))
-        if sample_weight is not None:
-            rows = np.flatnonzero(sample_weight > 0)
-            Y = Y[rows]
+        rows = _positive_rows(sample_weight, len(Y))
+        Y = Y[rows]
         bins = _target_bins(principal_scores(Y), self.n_bins)
-        idx = np.arange(len(Y))
-        if self.max_samples is not None and self.max_samples < len(Y):
-            idx, _ = train_test_split(
-                idx, train_size=self.max_samples, stratify=bins, random_state=rng
-            )
-            idx = np.sort(idx)
+        idx = self._stratified_subset(bins, rng)
         weights = None
         if sample_weight is not None:
             weights = torch.from_numpy(sample_weight[rows[idx]])

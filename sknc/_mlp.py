@@ -23,8 +23,7 @@ class _MLPArchitecture:
 
     def _validate(self, X, y="no_validation", *, reset, dtype):
         kwargs = {"dtype": dtype, "reset": reset, "accept_sparse": ("csr", "csc")}
-        if isinstance(self, BaseNCRegressor) and not isinstance(y, str):
-            # Real-valued targets keep their shape (checked by the regressor).
+        if self._MULTI_OUTPUT_Y and not isinstance(y, str):
             kwargs["multi_output"] = True
         return validate_data(self, X, y, **kwargs)
 

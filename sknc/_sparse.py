@@ -47,11 +47,6 @@ def csr_tensor(X, device=None, dtype=None):
         return t.to(device=device, dtype=dtype)
 
 
-def is_csr_tensor(t):
-    """Whether ``t`` is a torch sparse CSR tensor."""
-    return isinstance(t, torch.Tensor) and t.layout == torch.sparse_csr
-
-
 class SparseRows:
     """A CSR matrix seen by the campaign as its rows ``X``.
 

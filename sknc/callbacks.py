@@ -21,10 +21,10 @@ from skorch.dataset import Dataset, unpack_data
 from skorch.utils import is_dataset, to_tensor
 
 from sknc._initializers import (
-    REGRESSION_TARGET,
     BaseInitializer,
     NeuronCampaign,
     _weight_layers,
+    for_real_targets,
     get_initializer,
     resolve_initializer,
 )
@@ -168,13 +168,8 @@ class InitializeWith(Callback):
         )
         X, y = _training_rows(net, dataset_train, getattr(self, "has_targets_", True))
         y = _targets(net, y, initializer)
-        if isinstance(net, NeuralNetRegressor) and isinstance(
-            initializer, NeuronCampaign
-        ):
-            # The net decides: its targets are real numbers, whatever their
-            # values (as in sknc.NCMLPRegressor).
-            if initializer.target == "auto":
-                initializer.set_params(target=REGRESSION_TARGET)
+        if isinstance(net, NeuralNetRegressor):
+            for_real_targets(initializer)
         module = net.module_
         if isinstance(X, torch.Tensor):
             initializer.initialize(module, X.detach().numpy(), y)
