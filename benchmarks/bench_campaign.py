@@ -118,9 +118,9 @@ def campaign(X, y, hidden, n_samples, seed, chain=True, **params):
         net = build_mlp(X.shape[1], hidden, n_classes, "relu", seed)
         if not chain:
             net = _NotAChain(net)
-        NeuronCampaign(max_samples=n_samples, random_state=seed, **params).initialize(
-            net, X, y
-        )
+        return NeuronCampaign(
+            max_samples=n_samples, random_state=seed, **params
+        ).initialize(net, X, y)
 
     return run
 
@@ -202,7 +202,7 @@ def stream_layer(n_rows, n_features, k, ratio, chunk, seed, n_classes=10):
         h = torch.randn(rows, n_features, generator=g, out=H[:rows])
         h += centers.index_select(0, y)
         A = candidate_responses(h, W, activation=torch.relu, out=out[:rows])
-        stats.update(A, y, overwrite=True)
+        stats.update(A, y)
     scores = campaign_scores(stats, 0.5)
     chosen, _ = select_neurons(
         W, scores["score"], k, groups=assign_groups(scores["class_means"])
@@ -214,12 +214,13 @@ def working_set_mb(n_features, m, chunk, n_classes=10):
     """Predicted bytes of the streaming layer, in MB (see ``stream_layer``).
 
     Candidates (m x d, float32, twice while they are drawn), a chunk of
-    rows and its class offsets (2 x chunk x d), the product buffer
-    (chunk x m), the class statistics (float64) and, in the selection, the
-    residuals (d x m, float64).
+    rows and its class offsets (2 x chunk x d), the product buffer and the
+    statistics' scratch buffer for the deviations (2 x chunk x m), the
+    class statistics (float64) and, in the selection, the residuals
+    (d x m, float64).
     """
     d = n_features
-    floats32 = 2 * m * d + 2 * chunk * d + chunk * m
+    floats32 = 2 * m * d + 2 * chunk * d + 2 * chunk * m
     floats64 = 3 * n_classes * m + d * m
     return (4 * floats32 + 8 * floats64) / 2**20
 
@@ -343,6 +344,7 @@ def bench_mnist(X, y, args):
                 run = campaign(
                     X, y, hidden, n_samples, args.random_seed, candidate_ratio=ratio
                 )
+                passed = [r["passed_on"] for r in run().report_]
                 best = interleaved(
                     {
                         "campaign": run,
@@ -351,8 +353,10 @@ def bench_mnist(X, y, args):
                     args.repeats,
                 )
                 rows_1.append(
-                    [name, ratio, n_rows, cands, best["campaign"], best["products"],
-                     best["campaign"] / best["products"], _floor(plan)]
+                    [name, ratio, n_rows, cands,
+                     "".join("yn"[not p] for p in passed[:-1]), best["campaign"],
+                     best["products"], best["campaign"] / best["products"],
+                     _floor(plan, passed_on=passed)]
                 )  # fmt: skip
         if name == "MLP-3":
             plan = layer_plan(X.shape[1], hidden, 10, PAPER_RATIO)
@@ -366,7 +370,7 @@ def bench_mnist(X, y, args):
                 args.repeats,
             )
             rows_1.append(
-                [name + " (hooks)", PAPER_RATIO, n, cands, best["campaign"],
+                [name + " (hooks)", PAPER_RATIO, n, cands, "nn", best["campaign"],
                  best["products"], best["campaign"] / best["products"],
                  _floor(plan, hooks=True)]
             )  # fmt: skip
@@ -393,15 +397,18 @@ def bench_mnist(X, y, args):
     table(
         f"1. Campaign vs its matrix products alone, MNIST (float32, chunks of "
         f"{CHUNK} rows)",
-        ["network", "cand. ratio", "rows", "candidates", "campaign s", "products s",
-         "ratio", "floor"],
+        ["network", "cand. ratio", "rows", "candidates", "passed on",
+         "campaign s", "products s", "ratio", "floor"],
         rows_1,
-        "   target (a): MLP-3, all rows, ratio <= 1.3 (set with candidate_ratio "
-        f"{PAPER_RATIO:g}, the paper's).\n   floor: the ratio if the only other "
-        "cost were the products that propagate the chosen\n   neurons to the "
-        "next layer (rows x fan_in x k per hidden layer); '(hooks)': the "
-        "generic\n   path for modules that are not a chain, which re-runs every "
-        "earlier layer for each layer",
+        "   target (a): MLP-3, all rows, default candidate_ratio "
+        f"({RATIO:g}): ratio <= 1.3.\n   passed on: per hidden layer, whether "
+        "its chosen responses became the next layer's input\n   (y), or the "
+        "next layer's input was computed again (n: running the layer again "
+        "costs less,\n   or the responses did not fit the memory budget); "
+        "floor: the ratio if the only other\n   cost were those propagation "
+        "products (rows x fan_in x k per 'n' layer);\n   '(hooks)': the "
+        "generic path for modules that are not a chain, which re-runs every"
+        "\n   earlier layer for each layer",
     )  # fmt: skip
     table(
         f"2. One training epoch, MNIST ({n} rows, batch 100, SGD lr 0.1), vs the "
@@ -420,15 +427,19 @@ def bench_mnist(X, y, args):
     )  # fmt: skip
 
 
-def _floor(plan, hooks=False):
+def _floor(plan, hooks=False, passed_on=None):
     """Ratio to the products if propagation were the only other cost.
 
-    The chain path propagates each hidden layer once (rows x fan_in x k);
-    the hook path re-runs every earlier layer for each later layer.
+    The chain path propagates each hidden layer once (rows x fan_in x k),
+    unless the layer passed its chosen responses on (``passed_on``, from
+    the campaign's report: no propagation at all); the hook path re-runs
+    every earlier layer for each later layer.
     """
     last = len(plan) - 1
+    passed_on = passed_on or [False] * len(plan)
     extra = sum(
-        d * k * ((last - i) if hooks else 1) for i, (d, k, _) in enumerate(plan[:-1])
+        d * k * ((last - i) if hooks else (not passed_on[i]))
+        for i, (d, k, _) in enumerate(plan[:-1])
     )
     return 1 + extra / sum(d * m for d, _, m in plan)
 
@@ -524,13 +535,18 @@ def bench_memory(args, data_ok):
         rows,
         "   rows are generated chunk by chunk and never held; 'extra' = peak - "
         "baseline (after imports);\n   'predicted' = candidates + chunk + product "
-        "buffer + class statistics + selection residuals",
+        "buffer + deviations' scratch + class statistics\n   + selection "
+        "residuals",
     )  # fmt: skip
     if not data_ok:
         return
     rows = []
     for name in ("MLP-3",):
-        for n_samples, ratio in ((None, PAPER_RATIO), (DEFAULT_MAX_SAMPLES, RATIO)):
+        for n_samples, ratio in (
+            (None, PAPER_RATIO),
+            (None, RATIO),
+            (DEFAULT_MAX_SAMPLES, RATIO),
+        ):
             spec = {"kind": "mnist", "hidden": NETWORKS[name],
                     "n_samples": n_samples, "ratio": ratio, "seed": args.random_seed,
                     "data_home": args.data_home, "threads": args.threads}  # fmt: skip
@@ -545,8 +561,9 @@ def bench_memory(args, data_ok):
         ["network", "cand. ratio", "rows", "baseline MB", "peak MB", "extra MB",
          "time s"],
         rows,
-        "   extra includes the initializer's copy of the scoring rows and, for a "
-        "chain, two hidden layers' inputs",
+        "   extra includes, for a chain, the hidden layers' inputs or the "
+        "responses passed on\n   (at most the size of the scoring rows, here "
+        "188 MB with all rows; 64 MiB with 2000)",
     )  # fmt: skip
 
 

@@ -14,16 +14,12 @@ layer input on the scoring rows is ``H`` (n x d), responses are
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from sknc._activations import apply_
-
-# A block whose squares stay below this sums them in float32 (exactly as
-# before); a larger one in float64. float32's largest value is 3.4e38.
-_SQUARES_MAX = 1e37
 
 
 @dataclass
@@ -35,8 +31,8 @@ class ResponseStats:
     the pairwise update of Chan et al. (1979). A response that is constant
     within a class thus gets a within-class spread of exactly 0, which the
     one-pass ``E[a^2] - E[a]^2`` formula does not give. A block whose
-    squares would overflow its dtype is reduced in float64, so any finite
-    float32 responses give finite statistics.
+    float32 sums overflow (squares beyond about 3e38) is reduced again in
+    float64, so any finite float32 responses give finite statistics.
 
     Attributes
     ----------
@@ -54,6 +50,7 @@ class ResponseStats:
     means: torch.Tensor
     m2: torch.Tensor
     rows: int = 0
+    _scratch: torch.Tensor | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls, n_classes, n_candidates, device=None):
@@ -64,12 +61,14 @@ class ResponseStats:
             m2=z.clone(),
         )
 
-    def update(self, A, y, *, weights=None, overwrite=False):
+    def update(self, A, y, *, weights=None):
         """Add a chunk of responses ``A`` (rows x m) with class codes ``y``.
 
         Rows sorted by class are reduced class by class on contiguous
         slices, which costs a few passes over ``A`` and no product; an
-        unsorted chunk is sorted first (one gather of ``A``).
+        unsorted chunk is sorted first (one gather of ``A``). ``A`` is left
+        as it is: the deviations from the class means go to a scratch
+        buffer kept between calls.
 
         Parameters
         ----------
@@ -81,9 +80,6 @@ class ResponseStats:
             rows (``counts`` become sums of weights, means and spreads are
             weighted). ``None`` counts every row once, by the unweighted
             reduction.
-        overwrite : bool, default=False
-            Allow the reduction to overwrite ``A`` (saves a temporary of the
-            size of ``A``).
 
         Returns
         -------
@@ -95,7 +91,7 @@ class ResponseStats:
             weights = weights.to(device=A.device, dtype=torch.float64)
         if y.numel() > 1 and bool((y[1:] < y[:-1]).any()):
             order = torch.argsort(y, stable=True)
-            A, y, overwrite = A[order], y[order], True
+            A, y = A[order], y[order]
             weights = None if weights is None else weights[order]
         sizes = torch.bincount(y, minlength=n_classes).tolist()
         counts = self.counts.tolist()
@@ -110,21 +106,13 @@ class ResponseStats:
             mass = size if w is None else float(w.sum())
             if mass == 0:
                 continue
-            low, high = torch.aminmax(block)
-            if max(-float(low), float(high)) ** 2 * mass >= _SQUARES_MAX:
-                # Squares beyond the block's dtype (float32: about 1e38):
-                # reduce in float64, where float32 values cannot overflow.
-                block, overwrite = block.to(torch.float64), True
-            if w is None:
-                mean_b = block.sum(dim=0) / size
-                centered = block.sub_(mean_b) if overwrite else block - mean_b
-                m2_b = centered.square_().sum(dim=0)
-            else:
-                # The same two passes, each row's terms times its weight.
-                w = w.to(block.dtype)
-                mean_b = (w @ block) / mass
-                centered = block.sub_(mean_b) if overwrite else block - mean_b
-                m2_b = w @ centered.square_()
+            mean_b, m2_b = self._moments(block, w, mass, self._scratch_like(block))
+            if not bool(torch.isfinite(m2_b).all()):
+                # Sums beyond the block's dtype (float32: about 3e38), or
+                # non-finite responses: float64, where finite float32
+                # values cannot overflow (non-finite ones stay so).
+                block = block.to(torch.float64, copy=True)
+                mean_b, m2_b = self._moments(block, w, mass, block)
             _chan_merge_(
                 self.means[c],
                 self.m2[c],
@@ -135,6 +123,36 @@ class ResponseStats:
             )
             self.counts[c] = counts[c] + mass
         return self
+
+    @staticmethod
+    def _moments(block, w, mass, out):
+        """Mean and sum of squared deviations of ``block``'s columns (rows
+        weighted by ``w`` if given), in two passes; ``out`` (``block``'s
+        shape) receives the deviations."""
+        if w is None:
+            mean_b = block.sum(dim=0) / mass
+            centered = torch.sub(block, mean_b, out=out)
+            return mean_b, centered.square_().sum(dim=0)
+        # The same two passes, each row's terms times its weight.
+        w = w.to(block.dtype)
+        mean_b = (w @ block) / mass
+        centered = torch.sub(block, mean_b, out=out)
+        return mean_b, w @ centered.square_()
+
+    def _scratch_like(self, block):
+        """A buffer of ``block``'s shape, dtype and device, reused across
+        calls (no fresh rows x m temporary per chunk)."""
+        buf = self._scratch
+        if (
+            buf is None
+            or buf.numel() < block.numel()
+            or buf.dtype != block.dtype
+            or buf.device != block.device
+        ):
+            buf = self._scratch = torch.empty(
+                block.numel(), dtype=block.dtype, device=block.device
+            )
+        return buf[: block.numel()].view(block.shape)
 
     def class_moments(self):
         """Return per-class means and population stds, each (C x m)."""
@@ -552,11 +570,12 @@ def select_neurons(
 class _GreedyPicker:
     """State of the greedy orthogonal selection (see :func:`select_neurons`).
 
-    ``R`` holds the residuals of all candidates (fan_in x m, float64) as of
-    the last block update; ``Q`` the orthonormal directions of the picks so
-    far (the first ``n_q`` rows of ``Qt``), of which the first ``n_flushed`` are
-    already projected out of ``R``. ``bound`` holds, per candidate, an upper
-    bound of its current key ``pos * ratio`` (exact after a block update).
+    ``R`` holds the residuals of all candidates (m x fan_in, one row each,
+    float64) as of the last block update; ``Q`` the orthonormal directions
+    of the picks so far (the first ``n_q`` rows of ``Qt``), of which the
+    first ``n_flushed`` are already projected out of ``R``. ``bound``
+    holds, per candidate, an upper bound of its current key ``pos * ratio``
+    (exact after a block update).
 
     The many small per-pick operations use numpy, which runs them on the
     calling thread: torch would open a parallel region for some of them,
@@ -566,9 +585,9 @@ class _GreedyPicker:
 
     def __init__(self, W, pos, k, tol, block_size):
         m, d = W.shape
-        self.R = np.empty((d, m), dtype=np.float64)
-        torch.from_numpy(self.R).copy_(W.detach().T)
-        self.r_norm2 = np.einsum("ij,ij->j", self.R, self.R)
+        self.R = np.empty((m, d), dtype=np.float64)
+        torch.from_numpy(self.R).copy_(W.detach())
+        self.r_norm2 = np.einsum("ij,ij->i", self.R, self.R)
         self.safe_w = np.where(self.r_norm2 > 0, self.r_norm2, 1.0)
         self.pos, self.tol, self.block_size = pos, tol, max(1, int(block_size))
         # At most d directions are independent: later picks go by score.
@@ -582,14 +601,14 @@ class _GreedyPicker:
         return np.where(ratio > self.tol, self.pos[idx] * ratio, 0.0)
 
     def _residuals(self, idx):
-        """Current residuals (d x len(idx)) of ``idx`` and their squared norms."""
-        Rj = self.R[:, idx]
+        """Current residuals (len(idx) x d) of ``idx`` and their squared norms."""
+        Rj = self.R[idx]
         Qb = self.Qt[self.n_flushed : self.n_q]
         if not len(Qb):
             # Same numbers as the bounds, so exact ties stay ties.
             return Rj, self.r_norm2[idx]
-        Rj -= Qb.T @ (Qb @ Rj)
-        return Rj, np.einsum("ij,ij->j", Rj, Rj)
+        Rj -= (Rj @ Qb.T) @ Qb
+        return Rj, np.einsum("ij,ij->i", Rj, Rj)
 
     def pick(self, open_):
         """Pick the best candidate among ``open_`` (ascending indices)."""
@@ -607,9 +626,10 @@ class _GreedyPicker:
             self.bound[idx] = keys
             top = keys.max()
             # Among equal keys the lowest index wins, as in an argmax.
-            i = int(np.flatnonzero(keys == top)[np.argmin(idx[keys == top])])
+            ties = np.flatnonzero(keys == top)
+            i = int(ties[0] if len(ties) == 1 else ties[np.argmin(idx[ties])])
             if top > best_key or (top == best_key and top > 0 and idx[i] < best_j):
-                best_key, best_j, best_r = top, int(idx[i]), Rj[:, i]
+                best_key, best_j, best_r = top, int(idx[i]), Rj[i]
             start += batch
             batch *= 2
         if best_key <= 0:
@@ -632,9 +652,9 @@ class _GreedyPicker:
         """Project the block's directions out of every residual."""
         R = torch.from_numpy(self.R)
         Qb = torch.from_numpy(self.Qt[self.n_flushed : self.n_q])
-        R.addmm_(Qb.T, Qb @ R, alpha=-1.0)
+        R.addmm_(R @ Qb.T, Qb, alpha=-1.0)
         self.n_flushed = self.n_q
-        self.r_norm2 = np.einsum("ij,ij->j", self.R, self.R)
+        self.r_norm2 = np.einsum("ij,ij->i", self.R, self.R)
         self.bound = self._keys(self.r_norm2, slice(None))
 
 

@@ -11,8 +11,14 @@ the other, like an ``nn.Sequential`` of Linear, activation, dropout and
 flatten modules) the input of each layer is computed once from the stored
 input of the layer before, by calling the same leaf modules; any other
 module is re-run from ``X`` up to the layer for every chunk (a pre-hook
-stops the forward). Both paths feed the same rows in the same chunks, so
-they select the same neurons.
+stops the forward). Both paths feed the same rows in the same chunks. Where
+a chain's Linear layer is followed by its activation only, where that is
+cheaper than running the layer again, and where memory allows, the chain
+path also keeps the layer's candidate responses and passes the chosen ones
+on as the next layer's input: the next layer then sees the campaign's
+products rather than the layer's own forward, equal up to float32 rounding
+(see :class:`_ChainInputs`), so the two paths agree to rounding, not bit
+for bit.
 
 A convolutional layer's candidates are filters, drawn flat with the real
 fan-in ``in_channels * kh * kw`` and applied with the layer's own stride,
@@ -28,7 +34,7 @@ import time
 import numpy as np
 import torch
 
-from sknc._activations import apply_
+from sknc._activations import ACTIVATIONS, activation_name, apply_
 from sknc._campaign import (
     ResponseStats,
     TargetStats,
@@ -42,12 +48,20 @@ from sknc._campaign import (
     select_neurons,
 )
 from sknc._sparse import SparseRows
-from sknc._trace import _position, layer_fans, layer_input
+from sknc._trace import PASS_THROUGH, _position, layer_fans, layer_input
 
 # The chain path may always store this many bytes of layer inputs (conv
 # layers' inputs are often larger than X: LeNet-5's second conv layer reads
 # 1 176 numbers per 784-pixel image).
 CHAIN_CACHE_FLOOR = 64 * 2**20
+
+# A layer passes its chosen responses on only if the product this saves
+# (fan_in x k multiply-adds per row) is at least this many times the
+# candidates' responses it must keep instead (m numbers per row, written,
+# then gathered): measured on MNIST-sized layers (docs/performance.md),
+# keeping 512 responses per row beats a 784 x 256 product, keeping 320
+# loses to a 32 x 32 one.
+PASS_ON_MIN_WORK = 150
 
 
 def check_campaign_layer(spec, max_candidates=None):
@@ -122,6 +136,10 @@ class _HookInputs:
             xb = _rows(self.X, self.order[sl], self.device, self.dtype)
             yield sl, layer_input(self.module, self.specs[i].layer, xb)
 
+    def response_store(self, i, m, *, rescale, bias):
+        """No responses are kept on this path (see :class:`_ChainInputs`)."""
+        return None
+
     def done(self, i):
         """Layer ``i`` is written."""
 
@@ -132,18 +150,44 @@ class _ChainInputs:
     The input of layer ``i`` is the output of the leaves from layer
     ``i - 1`` (included) to layer ``i`` (excluded) on the input of layer
     ``i - 1``, stored while layer ``i`` is scored (the first layer's input
-    is recomputed from ``X``, the last layer's is not stored). So each leaf
+    is recomputed from ``X``, the last layer's is not stored unless passed
+    on, below). So each leaf
     runs once per row and layer, not once per later layer, and at most two
     layers' inputs are held: see :func:`chain_cache_bytes`.
+
+    Where only the layer's activation (and identities such as dropout in
+    eval mode) stand between a Linear layer and the next layer, the next
+    layer's input is the chosen candidates' responses, already computed
+    while scoring: :meth:`response_store` hands out a rows x candidates
+    tensor for them, and :meth:`pass_on` keeps the chosen columns as the
+    next layer's input, so the propagation product is not done again. That
+    input then comes from the campaign's product ``H @ W.T`` rather than
+    from the layer's own forward (``F.linear``): equal up to float32
+    rounding, not bit for bit. Responses are kept only where that is
+    cheaper than the product (see ``PASS_ON_MIN_WORK``) and while
+    everything held (stored inputs, the responses, the chosen columns)
+    stays within ``budget`` bytes.
     """
 
-    def __init__(self, leaves, specs, X, order, chunk_size, device, dtype):
-        self.X, self.order = X, order
+    def __init__(
+        self, leaves, specs, X, order, chunk_size, device, dtype, *, budget, reuse
+    ):
+        self.X, self.order, self.specs = X, order, specs
         self.chunk_size, self.device, self.dtype = chunk_size, device, dtype
         starts = [_position(leaves, spec.layer) for spec in specs[:-1]]
         ends = [*starts, len(leaves)]
         self.segments = [leaves[a:b] for a, b in zip([0, *starts], ends)]
         self.n_layers = len(specs)
+        self.budget = budget
+        # Layer i may hand its responses on if the leaves up to layer i + 1
+        # are the layer, its activation and identities.
+        self.passes_on = [
+            reuse
+            and i + 1 < len(specs)
+            and _activation_only(self.segments[i + 1], spec)
+            for i, spec in enumerate(specs)
+        ]
+        self.reusing = set()
         self.stored = {}
 
     def _compute(self, i, sl):
@@ -169,7 +213,8 @@ class _ChainInputs:
             for sl in _chunks(len(self.order), self.chunk_size):
                 yield sl, self.stored[i][sl]
             return
-        store = 0 < i < self.n_layers - 1
+        # Layer i + 1 needs this input unless layer i hands on its responses.
+        store = 0 < i < self.n_layers - 1 and i not in self.reusing
         kept = None
         for sl in _chunks(len(self.order), self.chunk_size):
             h = self._compute(i, sl)
@@ -181,9 +226,70 @@ class _ChainInputs:
         if store:
             self.stored[i] = kept
 
+    def response_store(self, i, m, *, rescale, bias):
+        """A (rows x ``m``) tensor for layer ``i``'s candidate responses, to
+        be passed on to layer ``i + 1`` by :meth:`pass_on`, or None.
+
+        None unless layer ``i`` passes its output on through its activation
+        only; the product it saves is worth it (``fan_in x k >=
+        PASS_ON_MIN_WORK x m``); the chosen responses are those of the
+        written layer (with ``rescale``, the written neurons are the chosen
+        ones times a positive factor, and their responses the chosen ones
+        times that factor only for a positively homogeneous activation and
+        a zero ``bias``); and the responses, the chosen columns and the
+        inputs already held fit in the budget. Call it before
+        :meth:`chunks` of layer ``i``.
+        """
+        spec = self.specs[i]
+        scalable = bias == 0 and _homogeneous(spec.activation)
+        if not self.passes_on[i] or (rescale is not None and not scalable):
+            return None
+        k, fan_in, _ = layer_fans(spec.layer)
+        if fan_in * k < PASS_ON_MIN_WORK * m:
+            return None  # running the layer again costs less
+        itemsize = torch.empty(0, dtype=self.dtype).element_size()
+        held = sum(t.numel() for t in self.stored.values()) * itemsize
+        need = len(self.order) * (m + k) * itemsize
+        if held + need > self.budget:
+            return None
+        self.reusing.add(i)
+        return torch.empty(len(self.order), m, device=self.device, dtype=self.dtype)
+
+    def pass_on(self, i, responses, chosen, scale=None):
+        """Keep the ``chosen`` columns of ``responses`` (from
+        :meth:`response_store`), times ``scale`` (None, a number or one
+        factor per chosen neuron), as layer ``i + 1``'s input."""
+        h = responses.index_select(1, chosen)
+        if scale is not None:
+            h.mul_(scale)
+        self.stored[i + 1] = h
+
     def done(self, i):
-        """Layer ``i`` is written: the input of layer ``i - 1`` is not needed."""
-        self.stored.pop(i - 1, None)
+        """Layer ``i`` is written: inputs no later layer needs are dropped."""
+        last = i if i + 1 in self.stored else i - 1
+        for j in [j for j in self.stored if j <= last]:
+            del self.stored[j]
+
+
+def _activation_only(segment, spec):
+    """Whether ``segment`` (the leaves from a layer to the next layer) is
+    the Linear layer of ``spec``, its activation and identities."""
+    if spec.is_conv or not segment or segment[0] is not spec.layer:
+        return False
+    rest = segment[1:]
+    n_activation = sum(leaf is spec.activation for leaf in rest)
+    others = [leaf for leaf in rest if leaf is not spec.activation]
+    expected = 0 if spec.activation is None else 1
+    return n_activation == expected and all(
+        isinstance(leaf, PASS_THROUGH) for leaf in others
+    )
+
+
+def _homogeneous(activation):
+    """Whether ``phi(s z) = s phi(z)`` for ``s > 0`` (identity, ReLU, leaky
+    ReLU): then scaled weights give scaled responses."""
+    known = ACTIVATIONS.get(activation_name(activation))
+    return known is not None and known.homogeneous
 
 
 def chain_cache_bytes(specs, n_rows, dtype):
@@ -259,6 +365,7 @@ def layer_stats(
     weights=None,
     targets=None,
     target_stats=None,
+    store=None,
 ):
     """Stream the responses of candidates ``W`` on layer ``index``'s input.
 
@@ -266,12 +373,15 @@ def layer_stats(
     input chunk by chunk (rows in the order of ``y``), each chunk (for a
     conv layer, each piece of about ``chunk_size`` positions) goes through
     the candidates and the activation into the per-class statistics, so
-    memory stays about ``chunk_size x candidates`` whatever the rows.
+    memory stays about ``chunk_size x candidates`` whatever the rows
+    (unless ``store``, below, keeps them all).
     ``weights`` (in the order of ``y``, or None) weight the rows; an
     image's weight goes to each of its positions. With real-valued
     ``targets`` (rows x outputs, centered, in the order of ``y``),
     ``target_stats`` (a :class:`sknc._campaign.TargetStats`) gathers the
-    responses' co-moments with them from the same chunks.
+    responses' co-moments with them from the same chunks. ``store`` (rows x
+    candidates, for a Linear layer, or None) receives every row's responses
+    (see :meth:`_ChainInputs.response_store`).
 
     Returns
     -------
@@ -286,10 +396,15 @@ def layer_stats(
     buffer = None
     for sl, H in inputs.chunks(index):
         for piece, Hp in _image_chunks(spec, H, sl, chunk_size, positions):
-            if buffer is None and not spec.is_conv and Hp.layout == torch.strided:
-                buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
-            out = None if buffer is None else buffer[: Hp.shape[0]]
+            if store is not None:
+                out = store[piece]
+            else:
+                if buffer is None and not spec.is_conv and Hp.layout == torch.strided:
+                    buffer = torch.empty(Hp.shape[0], m, device=device, dtype=dtype)
+                out = None if buffer is None else buffer[: Hp.shape[0]]
             A = _responses(spec, Hp, W, bias=bias, spatial=spatial, out=out)
+            if store is not None and A.data_ptr() != out.data_ptr():
+                out.copy_(A)  # a sparse H: the product came out as a new tensor
             labels = y[piece]
             w = None if weights is None else weights[piece]
             t = None if targets is None else targets[piece]
@@ -298,8 +413,8 @@ def layer_stats(
                 w = None if w is None else w.repeat_interleave(per_image)
                 t = None if t is None else t.repeat_interleave(per_image, dim=0)
             if target_stats is not None:
-                target_stats.update(A, t, w)  # before A is overwritten below
-            stats.update(A, labels, weights=w, overwrite=True)
+                target_stats.update(A, t, w)
+            stats.update(A, labels, weights=w)
     if not (torch.isfinite(stats.means).all() and torch.isfinite(stats.m2).all()):
         raise ValueError(non_finite_message(spec, W.dtype))
     return stats
@@ -355,6 +470,7 @@ def campaign_layer(
     target_stats = (
         None if targets is None else TargetStats.empty(targets, weights, m, device)
     )
+    store = inputs.response_store(index, m, rescale=rescale, bias=bias)
     stats = layer_stats(
         inputs,
         index,
@@ -368,6 +484,7 @@ def campaign_layer(
         weights=weights,
         targets=targets,
         target_stats=target_stats,
+        store=store,
     )
     scores = campaign_scores(stats, alpha, target_stats)
     regression = scores["class_means"] is None
@@ -382,23 +499,24 @@ def campaign_layer(
     )
     if output_layer and class_balanced and k == n_classes and not regression:
         chosen, chosen_groups = _order_by_class(chosen, chosen_groups, n_classes)
-    W_sel = W[torch.as_tensor(chosen, device=device)]
-    if rescale == "norm":
-        target = (W.double() ** 2).sum(dim=1).mean().sqrt()
-        norms = torch.linalg.vector_norm(W_sel.double(), dim=1, keepdim=True)
-        W_sel = (W_sel.double() * target / norms.clamp_min(1e-30)).to(dtype)
-    elif rescale == "base":
-        W_sel = W_sel * base_scale(stats, chosen)
-    elif rescale == "lsuv":
-        std = preactivation_std(
+    chosen_t = torch.as_tensor(chosen, device=device)
+    W_sel, scale = _rescaled(
+        rescale,
+        W,
+        chosen_t,
+        stats,
+        lambda W_sel: preactivation_std(
             spec, inputs.chunks(index), W_sel, bias, chunk_size, weights
-        )
-        if std > 0:
-            W_sel = W_sel / std
+        ),
+    )
     with torch.no_grad():
         layer.weight.copy_(W_sel.view_as(layer.weight))
         if layer.bias is not None:
             layer.bias.fill_(bias)
+    passed_on = store is not None
+    if passed_on:
+        inputs.pass_on(index, store, chosen_t, scale)
+        del store  # the chosen columns are kept, not all the responses
     inputs.done(index)
     return {
         "layer": spec.name,
@@ -415,8 +533,30 @@ def campaign_layer(
         "scores": scores["score"].cpu().numpy(),
         "input_scores": scores["input"].cpu().numpy(),
         "target_scores": scores["target"].cpu().numpy(),
+        "passed_on": passed_on,
         "time": time.perf_counter() - t0,
     }
+
+
+def _rescaled(rescale, W, chosen, stats, preactivation_std):
+    """The chosen candidates ``W[chosen]`` after ``rescale``, and the factor
+    (None, a number or one per neuron) that turns their responses into
+    those of the rescaled neurons when the activation is homogeneous and
+    the bias 0. ``preactivation_std(W_sel)`` is the std of the layer's
+    output before its activation (for ``"lsuv"``)."""
+    W_sel = W[chosen]
+    if rescale == "norm":
+        target = (W.double() ** 2).sum(dim=1).mean().sqrt()
+        norms = torch.linalg.vector_norm(W_sel.double(), dim=1, keepdim=True)
+        factor = target / norms.clamp_min(1e-30)
+        return (W_sel.double() * factor).to(W.dtype), factor.view(-1).to(W.dtype)
+    if rescale == "base":
+        factor = base_scale(stats, chosen)
+        return W_sel * factor, factor
+    if rescale == "lsuv":
+        std = preactivation_std(W_sel)
+        return (W_sel / std, 1.0 / std) if std > 0 else (W_sel, None)
+    return W_sel, None
 
 
 def _order_by_class(chosen, chosen_groups, n_classes):
@@ -452,7 +592,7 @@ def preactivation_std(spec, chunks, W, bias, chunk_size, weights=None):
     return pooled_std(pieces())
 
 
-def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
+def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto", reuse=True):
     """The object that yields each layer's input, chunk by chunk.
 
     ``chain`` chooses how layer inputs are computed: ``"auto"`` uses the
@@ -461,7 +601,11 @@ def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
     (:func:`chain_cache_bytes`) take no more memory than ``X`` or than
     ``CHAIN_CACHE_FLOOR`` bytes (64 MiB), else re-runs the module per chunk
     (:class:`_HookInputs`); True and False force a path (True falls back
-    when the module is not a chain).
+    when the module is not a chain). The chain path holds at most that
+    much (``max(X bytes, CHAIN_CACHE_FLOOR)``) of layer inputs and kept
+    responses at a time; with ``reuse`` it keeps a layer's candidate
+    responses, within that budget, to pass the chosen ones on as the next
+    layer's input (:meth:`_ChainInputs.response_store`).
     """
     specs = traced.specs
     layer = specs[0].layer
@@ -473,7 +617,10 @@ def layer_inputs(module, traced, X, order, *, chunk_size, chain="auto"):
             budget = max(x_bytes, CHAIN_CACHE_FLOOR)
             fits = chain_cache_bytes(specs, len(order), dtype) <= budget
             if chain is True or fits:
-                return _ChainInputs(leaves, specs, X, order, chunk_size, device, dtype)
+                return _ChainInputs(
+                    leaves, specs, X, order, chunk_size, device, dtype,
+                    budget=budget, reuse=reuse,
+                )  # fmt: skip
     return _HookInputs(module, specs, X, order, chunk_size, device, dtype)
 
 
@@ -488,6 +635,7 @@ def run_campaign(
     weights=None,
     targets=None,
     chain="auto",
+    reuse=True,
     **params,
 ):
     """Initialize every layer of ``traced.specs`` in order; return the reports.
@@ -499,8 +647,8 @@ def run_campaign(
     row counts once), ``targets`` their centered real-valued targets (rows x
     outputs, float64) for the correlation criterion, with ``y`` all zeros
     (None: the class criterion). Rows are visited sorted by class (a stable
-    sort), so that each chunk's classes are contiguous. ``chain``: see
-    :func:`layer_inputs`.
+    sort), so that each chunk's classes are contiguous. ``chain`` and
+    ``reuse``: see :func:`layer_inputs`.
     """
     specs = traced.specs
     for spec in specs:
@@ -512,7 +660,13 @@ def run_campaign(
     w_sorted = None if weights is None else torch.as_tensor(weights)[order]
     t_sorted = None if targets is None else torch.as_tensor(targets)[order]
     inputs = layer_inputs(
-        module, traced, X, order, chunk_size=params["chunk_size"], chain=chain
+        module,
+        traced,
+        X,
+        order,
+        chunk_size=params["chunk_size"],
+        chain=chain,
+        reuse=reuse,
     )
     reports = []
     for i, (spec, alpha) in enumerate(zip(specs, alphas)):

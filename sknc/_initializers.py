@@ -565,10 +565,13 @@ class NeuronCampaign(BaseInitializer):
         of every image a row, labelled with its image's class. Linear layers
         ignore it.
     chunk_size : int, default=2048
-        Rows per chunk: the candidates' responses take at most about
+        Rows per chunk: the candidates' responses are computed and reduced
         ``chunk_size x candidates`` numbers at a time, whatever the number
         of rows (for a conv layer, the feature maps are taken in pieces of
-        about ``chunk_size`` output positions). Layer inputs are computed
+        about ``chunk_size`` output positions). A chain's Linear layer also
+        keeps all rows' responses, to pass the chosen ones on as the next
+        layer's input, when they fit in the size of the scoring rows (at
+        least 64 MiB; the user guide's step 6). Layer inputs are computed
         by running the module on ``chunk_size`` rows at a time: for a conv
         net, lower it if a forward pass on that many images does not fit.
     target : {"auto", "classes", "binned", "correlation"}, default="auto"
@@ -607,8 +610,10 @@ class NeuronCampaign(BaseInitializer):
         rows), ``n_response_rows`` (rows of the statistics: images x output
         positions for a conv layer with ``spatial="positions"``), ``chosen``
         (candidate indices, in row order), ``chosen_classes``, ``scores``,
-        ``input_scores`` and ``target_scores`` (of every candidate) and
-        ``time`` (seconds).
+        ``input_scores`` and ``target_scores`` (of every candidate),
+        ``passed_on`` (True if the chosen neurons' responses, computed
+        while scoring, became the next layer's input instead of running
+        the layer again: see the performance page) and ``time`` (seconds).
     classes_ : ndarray
         Class labels seen in ``y`` (with ``target_ == "classes"`` only).
     init_time_ : float

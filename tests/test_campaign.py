@@ -212,8 +212,8 @@ def test_select_equals_plain_greedy(seed):
         assert (groups.numpy()[chosen] == chosen_groups).all()
 
 
-def test_update_unsorted_rows_and_overwrite():
-    """Check that chunk row order does not matter and A is kept unless allowed."""
+def test_update_unsorted_rows_and_A_kept():
+    """Check that chunk row order does not matter and A is left as it is."""
     rng = np.random.RandomState(0)
     A = torch.from_numpy(rng.normal(size=(50, 7)))
     y = torch.from_numpy(rng.randint(0, 3, size=50))
@@ -221,11 +221,40 @@ def test_update_unsorted_rows_and_overwrite():
     kept = A.clone()
     unsorted = ResponseStats.empty(3, 7).update(A, y)
     assert torch.equal(A, kept)
-    in_place = ResponseStats.empty(3, 7).update(
-        A[order].clone(), y[order], overwrite=True
-    )
+    A_sorted = A[order].clone()
+    kept_sorted = A_sorted.clone()
+    stats = ResponseStats.empty(3, 7)
+    sorted_ = stats.update(A_sorted, y[order])
+    assert torch.equal(A_sorted, kept_sorted)
     for name in ("counts", "means", "m2"):
-        torch.testing.assert_close(getattr(unsorted, name), getattr(in_place, name))
+        torch.testing.assert_close(getattr(unsorted, name), getattr(sorted_, name))
+    # The scratch buffer is reused by a later, smaller chunk: same numbers
+    # as a fresh object's.
+    stats.update(A_sorted[:9], y[order][:9])
+    fresh = ResponseStats.empty(3, 7).update(A_sorted, y[order])
+    fresh.update(A_sorted[:9], y[order][:9])
+    for name in ("counts", "means", "m2"):
+        assert torch.equal(getattr(stats, name), getattr(fresh, name))
+
+
+def test_update_sums_in_float64_where_float32_squares_overflow():
+    """Check that a block whose float32 squares overflow (about 3e38) gets
+    the float64 statistics of its float32 values, and A is left as is."""
+    A = torch.tensor([[1e20, 1.0], [-1e20, 3.0], [3e19, 2.0], [5.0, 2.0]])
+    y = torch.tensor([0, 0, 0, 1])
+    kept = A.clone()
+    stats = ResponseStats.empty(2, 2).update(A, y)
+    assert torch.equal(A, kept)
+    exact = A[:3].double()
+    np.testing.assert_allclose(stats.means[0].numpy(), exact.mean(0).numpy())
+    np.testing.assert_allclose(
+        stats.m2[0].numpy(), ((exact - exact.mean(0)) ** 2).sum(0).numpy(), rtol=1e-12
+    )
+    assert stats.m2[1].tolist() == [0.0, 0.0]
+    # Float32 statistics elsewhere: the same numbers as the two passes.
+    small = torch.tensor([[1.5, 2.0], [2.5, 4.0]])
+    got = ResponseStats.empty(1, 2).update(small, torch.tensor([0, 0]))
+    assert got.m2[0].tolist() == [0.5, 2.0]
 
 
 def test_update_absent_class_and_constant_response():

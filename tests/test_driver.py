@@ -51,17 +51,9 @@ def _conv_chain_net():
     )
 
 
-@pytest.mark.parametrize("chunk_size", [None, 16, 37])
-@pytest.mark.parametrize("rescale", [None, "lsuv"])
-@pytest.mark.parametrize(
-    ("make_net", "shape", "spatial"),
-    [(_chain_net, (3, 4), "mean"), (_conv_chain_net, (1, 6, 6), "positions")],
-    ids=["mlp", "cnn"],
-)
-def test_chain_path_selects_like_hook_path(
-    chunk_size, rescale, make_net, shape, spatial
-):
-    """Check that the cached chain path gives the hook path's neurons and weights."""
+def _campaign_both_paths(make_net, shape, spatial, reuse, **overrides):
+    """Run the campaign through the chain path (with or without response
+    reuse) and the hook path; return (picks, weights, scores) of each."""
     rng = np.random.RandomState(0)
     y = torch.from_numpy(rng.randint(0, 3, size=150))
     X = torch.from_numpy(rng.normal(size=(150, *shape)).astype(np.float32))
@@ -81,19 +73,182 @@ def test_chain_path_selects_like_hook_path(
             traced,
             [1.0, 0.5, 0.0],
             chain=chain,
-            **_params(
-                candidate_ratio=4,
-                rescale=rescale,
-                chunk_size=chunk_size,
-                spatial=spatial,
-            ),
+            reuse=reuse,
+            **_params(candidate_ratio=4, spatial=spatial, **overrides),
         )
         weights = [s.layer.weight.detach().clone() for s in specs]
-        results.append(([r["chosen"].tolist() for r in reports], weights))
-    (picks_chain, w_chain), (picks_hook, w_hook) = results
+        results.append(
+            (
+                [r["chosen"].tolist() for r in reports],
+                weights,
+                [torch.from_numpy(r["scores"]) for r in reports],
+                [r["passed_on"] for r in reports],
+            )
+        )
+    return results
+
+
+_NETS = pytest.mark.parametrize(
+    ("make_net", "shape", "spatial"),
+    [(_chain_net, (3, 4), "mean"), (_conv_chain_net, (1, 6, 6), "positions")],
+    ids=["mlp", "cnn"],
+)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 16, 37])
+@pytest.mark.parametrize("rescale", [None, "lsuv"])
+@_NETS
+def test_chain_path_selects_like_hook_path(
+    chunk_size, rescale, make_net, shape, spatial
+):
+    """Check that the chain path without response reuse gives the hook
+    path's neurons and weights, bit for bit (same rows, same chunks, same
+    leaf modules)."""
+    (picks_chain, w_chain, _, passed), (picks_hook, w_hook, _, _) = (
+        _campaign_both_paths(
+            make_net, shape, spatial, False, rescale=rescale, chunk_size=chunk_size
+        )
+    )
+    assert not any(passed)
     assert picks_chain == picks_hook
     for a, b in zip(w_chain, w_hook):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 16, 37])
+@pytest.mark.parametrize("rescale", [None, "norm", "base", "lsuv"])
+@_NETS
+def test_reused_responses_select_like_hook_path(
+    monkeypatch, chunk_size, rescale, make_net, shape, spatial
+):
+    """Check that passing the chosen responses on (the chain path's
+    default) picks the hook path's neurons, with weights and scores equal
+    to float32 rounding: the next layer's input is then the campaign's
+    product, not the layer's forward (stated tolerance: relative 1e-5)."""
+    import sknc._driver as driver
+
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)  # small layers pass on
+    (picks_chain, w_chain, s_chain, passed), (picks_hook, w_hook, s_hook, _) = (
+        _campaign_both_paths(
+            make_net, shape, spatial, True, rescale=rescale, chunk_size=chunk_size
+        )
+    )
+    # Conv layers never pass on; the MLP's tanh layer only without rescale.
+    expected = [False] * 3 if make_net is _conv_chain_net else [True, True, False]
+    if make_net is _chain_net and rescale is not None:
+        expected[1] = False
+    assert passed == expected
+    assert picks_chain == picks_hook
+    for a, b in zip(w_chain, w_hook):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    for a, b in zip(s_chain, s_hook):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+def _count_calls(module):
+    calls = []
+    module.register_forward_hook(lambda *args: calls.append(1))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("activation", "rescale", "bias", "reused"),
+    [
+        (nn.ReLU, None, 0.0, True),
+        (nn.ReLU, None, 0.3, True),  # exact: the chosen responses themselves
+        (nn.Tanh, None, 0.0, True),
+        (nn.ReLU, "norm", 0.0, True),  # homogeneous: scaled responses
+        (nn.LeakyReLU, "lsuv", 0.0, True),
+        (nn.ReLU, "base", 0.3, False),  # phi(s z + b) is not s phi(z + b)
+        (nn.Tanh, "norm", 0.0, False),  # tanh(s z) is not s tanh(z)
+        (nn.ELU, "norm", 0.0, False),
+    ],
+)
+def test_responses_passed_on_where_exact(
+    monkeypatch, activation, rescale, bias, reused
+):
+    """Check when the first layer's forward is skipped (its chosen
+    responses passed on), and that the passed-on input equals the
+    initialized layer's forward to float32 rounding."""
+    import sknc._driver as driver
+
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)  # any layer is worth it
+    rng = np.random.RandomState(1)
+    y = torch.from_numpy(np.arange(90) % 3)
+    X = torch.from_numpy(rng.normal(size=(90, 6)).astype(np.float32))
+    net = nn.Sequential(
+        nn.Linear(6, 5), nn.Dropout(0.5), activation(), nn.Linear(5, 3)
+    ).eval()
+    traced = trace(net, X[:2])
+    first = _count_calls(net[0])
+    passed = []
+    original = _ChainInputs.pass_on
+
+    def spy(self, i, responses, chosen, scale=None):
+        original(self, i, responses, chosen, scale)
+        passed.append(self.stored[i + 1].clone())
+
+    monkeypatch.setattr(_ChainInputs, "pass_on", spy)
+    run_campaign(
+        net,
+        X,
+        y,
+        3,
+        traced,
+        [0.5, 0.5],
+        **_params(rescale=rescale, bias=bias, chunk_size=32),
+    )
+    assert (not first) is reused
+    assert len(passed) == int(reused)
+    if reused:
+        order = torch.argsort(y, stable=True)
+        with torch.no_grad():
+            expected = net[:3](X[order])
+        torch.testing.assert_close(passed[0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("ratio", "expected"), [(2, True), (3, False)])
+def test_responses_kept_only_where_cheaper_than_the_product(ratio, expected):
+    """Check the work rule: a 300 -> 2 layer passes on its 4 candidates'
+    responses (300 x 2 = 150 x 4 multiply-adds saved per row), not 6."""
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(np.arange(40) % 2)
+    X = torch.from_numpy(rng.normal(size=(40, 300)).astype(np.float32))
+    net = nn.Sequential(nn.Linear(300, 2), nn.ReLU(), nn.Linear(2, 2))
+    traced = trace(net, X[:2])
+    first = _count_calls(net[0])
+    reports = run_campaign(
+        net, X, y, 2, traced, [0.5] * 2, **_params(candidate_ratio=ratio)
+    )
+    assert (not first) is expected
+    assert [r["passed_on"] for r in reports] == [expected, False]
+
+
+def test_responses_kept_only_within_the_budget(monkeypatch):
+    """Check that the responses are kept only if they, the chosen columns
+    and the stored inputs fit in max(X bytes, CHAIN_CACHE_FLOOR)."""
+    import sknc._driver as driver
+
+    monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(np.arange(60) % 2)
+    X = torch.from_numpy(rng.normal(size=(60, 10)).astype(np.float32))
+    # X holds 10 numbers per row: 2 candidates + 1 neuron fit, 12 + 6 do not.
+    for width, ratio, expected in ((1, 2, True), (6, 2, False)):
+        net = nn.Sequential(nn.Linear(10, width), nn.ReLU(), nn.Linear(width, 2))
+        traced = trace(net, X[:2])
+        first = _count_calls(net[0])
+        run_campaign(
+            net,
+            X,
+            y,
+            2,
+            traced,
+            [0.5] * 2,
+            **_params(candidate_ratio=ratio, chunk_size=32),
+        )
+        assert (not first) is expected
 
 
 def test_chain_path_used_only_within_memory_of_X(monkeypatch):
