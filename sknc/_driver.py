@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 import torch
+from torch import nn
 
 from sknc._activations import ACTIVATIONS, activation_name, apply_
 from sknc._campaign import (
@@ -244,6 +245,8 @@ class _ChainInputs:
         scalable = bias == 0 and _homogeneous(spec.activation)
         if not self.passes_on[i] or (rescale is not None and not scalable):
             return None
+        if bias != 0 and spec.layer.bias is None:
+            return None  # the candidates' bias is not the layer's
         k, fan_in, _ = layer_fans(spec.layer)
         if fan_in * k < PASS_ON_MIN_WORK * m:
             return None  # running the layer again costs less
@@ -273,15 +276,21 @@ class _ChainInputs:
 
 def _activation_only(segment, spec):
     """Whether ``segment`` (the leaves from a layer to the next layer) is
-    the Linear layer of ``spec``, its activation and identities."""
-    if spec.is_conv or not segment or segment[0] is not spec.layer:
+    the layer of ``spec``, a plain ``nn.Linear`` (a subclass may compute
+    something else in its forward), its activation and identities (dropout
+    in eval mode)."""
+    if type(spec.layer) is not nn.Linear or not segment:
+        return False
+    if segment[0] is not spec.layer:
         return False
     rest = segment[1:]
     n_activation = sum(leaf is spec.activation for leaf in rest)
     others = [leaf for leaf in rest if leaf is not spec.activation]
     expected = 0 if spec.activation is None else 1
     return n_activation == expected and all(
-        isinstance(leaf, PASS_THROUGH) for leaf in others
+        isinstance(leaf, PASS_THROUGH)
+        and (isinstance(leaf, nn.Identity) or not leaf.training)
+        for leaf in others
     )
 
 

@@ -207,6 +207,40 @@ def test_responses_passed_on_where_exact(
         torch.testing.assert_close(passed[0], expected, rtol=1e-5, atol=1e-6)
 
 
+class _ScaledLinear(nn.Linear):
+    """A Linear subclass whose forward is not ``x @ W.T + b``."""
+
+    def forward(self, x):
+        return 2.0 * super().forward(x)
+
+
+@pytest.mark.parametrize(
+    "case", ["plain", "no layer bias", "subclass", "dropout in train mode"]
+)
+def test_responses_passed_on_only_if_they_are_the_forward(monkeypatch, case):
+    """Check that nothing is passed on where the candidates' responses are
+    not what the module computes: a layer without bias scored with a
+    nonzero candidate bias, a Linear subclass with its own forward, a
+    dropout that is not an identity."""
+    import sknc._driver as driver
+
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(np.arange(60) % 3)
+    X = torch.from_numpy(rng.normal(size=(60, 5)).astype(np.float32))
+    first = (_ScaledLinear if case == "subclass" else nn.Linear)(
+        5, 4, bias=case != "no layer bias"
+    )
+    net = nn.Sequential(first, nn.Dropout(0.5), nn.ReLU(), nn.Linear(4, 3)).eval()
+    if case == "dropout in train mode":
+        net[1].train()
+    traced = trace(net, X[:2])
+    reports = run_campaign(
+        net, X, y, 3, traced, [0.5] * 2, **_params(bias=0.1 * (case != "subclass"))
+    )
+    assert reports[0]["passed_on"] is (case == "plain")
+
+
 @pytest.mark.parametrize(("ratio", "expected"), [(2, True), (3, False)])
 def test_responses_kept_only_where_cheaper_than_the_product(ratio, expected):
     """Check the work rule: a 300 -> 2 layer passes on its 4 candidates'
