@@ -152,9 +152,10 @@ class _ChainInputs:
     ``i - 1`` (included) to layer ``i`` (excluded) on the input of layer
     ``i - 1``, stored while layer ``i`` is scored (the first layer's input
     is recomputed from ``X``, the last layer's is not stored unless passed
-    on, below). So each leaf
-    runs once per row and layer, not once per later layer, and at most two
-    layers' inputs are held: see :func:`chain_cache_bytes`.
+    on, below). So each leaf runs once per row and layer, not once per
+    later layer, and at most two layers' inputs are held: see
+    :func:`chain_cache_bytes` (plus, where responses are passed on, the
+    kept responses and chosen columns, counted against ``budget``).
 
     Where only the layer's activation (and identities such as dropout in
     eval mode) stand between a Linear layer and the next layer, the next
@@ -287,11 +288,27 @@ def _activation_only(segment, spec):
     n_activation = sum(leaf is spec.activation for leaf in rest)
     others = [leaf for leaf in rest if leaf is not spec.activation]
     expected = 0 if spec.activation is None else 1
-    return n_activation == expected and all(
+    identities = all(
         isinstance(leaf, PASS_THROUGH)
         and (isinstance(leaf, nn.Identity) or not leaf.training)
         for leaf in others
     )
+    return n_activation == expected and identities and not _hooked(segment)
+
+
+def _hooked(leaves):
+    """Whether a forward hook (of a leaf, or global) could change what the
+    leaves compute: a hook on the output, or a pre-hook such as the one of
+    ``torch.nn.utils.weight_norm`` that rebuilds the weight."""
+    from torch.nn.modules import module as torch_module
+
+    hooks = [
+        getattr(torch_module, "_global_forward_hooks", {}),
+        getattr(torch_module, "_global_forward_pre_hooks", {}),
+    ]
+    for leaf in leaves:
+        hooks += [leaf._forward_hooks, leaf._forward_pre_hooks]
+    return any(len(h) for h in hooks)
 
 
 def _homogeneous(activation):
@@ -302,11 +319,14 @@ def _homogeneous(activation):
 
 
 def chain_cache_bytes(specs, n_rows, dtype):
-    """Return the most bytes the chain path stores: two layers' inputs.
+    """Return the most bytes the chain path stores without passing
+    responses on: two layers' inputs.
 
     The inputs of the hidden layers after the first are stored, at most two
     at a time; the first layer reads ``X`` and the last is not stored. A
     layer's input size per row is taken from its traced ``input_shape``.
+    Passing responses on is counted against the budget as it happens
+    (:meth:`_ChainInputs.response_store`).
     """
     itemsize = torch.empty(0, dtype=dtype).element_size()
     widths = [math.prod(spec.input_shape[1:]) for spec in specs[1:-1]]
@@ -382,8 +402,9 @@ def layer_stats(
     input chunk by chunk (rows in the order of ``y``), each chunk (for a
     conv layer, each piece of about ``chunk_size`` positions) goes through
     the candidates and the activation into the per-class statistics, so
-    memory stays about ``chunk_size x candidates`` whatever the rows
-    (unless ``store``, below, keeps them all).
+    memory stays about two ``chunk_size x candidates`` blocks (the
+    responses and their deviations) whatever the rows (unless ``store``,
+    below, keeps them all).
     ``weights`` (in the order of ``y``, or None) weight the rows; an
     image's weight goes to each of its positions. With real-valued
     ``targets`` (rows x outputs, centered, in the order of ``y``),
@@ -557,8 +578,9 @@ def _rescaled(rescale, W, chosen, stats, preactivation_std):
     if rescale == "norm":
         target = (W.double() ** 2).sum(dim=1).mean().sqrt()
         norms = torch.linalg.vector_norm(W_sel.double(), dim=1, keepdim=True)
-        factor = target / norms.clamp_min(1e-30)
-        return (W_sel.double() * factor).to(W.dtype), factor.view(-1).to(W.dtype)
+        norms = norms.clamp_min(1e-30)
+        factor = (target / norms).view(-1).to(W.dtype)
+        return (W_sel.double() * target / norms).to(W.dtype), factor
     if rescale == "base":
         factor = base_scale(stats, chosen)
         return W_sel * factor, factor

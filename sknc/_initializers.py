@@ -566,7 +566,8 @@ class NeuronCampaign(BaseInitializer):
         ignore it.
     chunk_size : int, default=2048
         Rows per chunk: the candidates' responses are computed and reduced
-        ``chunk_size x candidates`` numbers at a time, whatever the number
+        ``chunk_size x candidates`` numbers at a time (twice that in
+        memory: the responses and their deviations), whatever the number
         of rows (for a conv layer, the feature maps are taken in pieces of
         about ``chunk_size`` output positions). A chain's Linear layer also
         keeps all rows' responses, to pass the chosen ones on as the next

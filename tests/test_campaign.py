@@ -228,13 +228,19 @@ def test_update_unsorted_rows_and_A_kept():
     assert torch.equal(A_sorted, kept_sorted)
     for name in ("counts", "means", "m2"):
         torch.testing.assert_close(getattr(unsorted, name), getattr(sorted_, name))
-    # The scratch buffer is reused by a later, smaller chunk: same numbers
-    # as a fresh object's.
+    # The scratch buffer, left over from the 50-row chunk, is reused for a
+    # smaller chunk: the same numbers as with a new buffer.
     stats.update(A_sorted[:9], y[order][:9])
     fresh = ResponseStats.empty(3, 7).update(A_sorted, y[order])
+    fresh._scratch = None
     fresh.update(A_sorted[:9], y[order][:9])
     for name in ("counts", "means", "m2"):
         assert torch.equal(getattr(stats, name), getattr(fresh, name))
+    # ... and a float32 chunk after float64 ones gets a float32 buffer.
+    before = stats.means.clone()
+    stats.update(A_sorted[:9].float(), y[order][:9])
+    assert stats._scratch.dtype == torch.float32
+    assert not torch.equal(stats.means, before)
 
 
 def test_update_sums_in_float64_where_float32_squares_overflow():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse
 import torch
 from torch import nn
 
@@ -146,8 +147,16 @@ def test_reused_responses_select_like_hook_path(
 
 
 def _count_calls(module):
+    """Count the calls of ``module``'s forward (by wrapping it: a forward
+    hook would itself stop the responses from being passed on)."""
     calls = []
-    module.register_forward_hook(lambda *args: calls.append(1))
+    forward = module.forward
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return forward(*args, **kwargs)
+
+    module.forward = counted
     return calls
 
 
@@ -215,13 +224,22 @@ class _ScaledLinear(nn.Linear):
 
 
 @pytest.mark.parametrize(
-    "case", ["plain", "no layer bias", "subclass", "dropout in train mode"]
+    "case",
+    [
+        "plain",
+        "no layer bias",
+        "subclass",
+        "dropout in train mode",
+        "hook on the activation",
+        "weight_norm",
+    ],
 )
 def test_responses_passed_on_only_if_they_are_the_forward(monkeypatch, case):
     """Check that nothing is passed on where the candidates' responses are
     not what the module computes: a layer without bias scored with a
     nonzero candidate bias, a Linear subclass with its own forward, a
-    dropout that is not an identity."""
+    dropout that is not an identity, a forward hook that changes an
+    output, a pre-hook that rebuilds the weight."""
     import sknc._driver as driver
 
     monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
@@ -234,10 +252,14 @@ def test_responses_passed_on_only_if_they_are_the_forward(monkeypatch, case):
     net = nn.Sequential(first, nn.Dropout(0.5), nn.ReLU(), nn.Linear(4, 3)).eval()
     if case == "dropout in train mode":
         net[1].train()
+    if case == "hook on the activation":
+        net[2].register_forward_hook(lambda module, args, out: 2 * out)
+    if case == "weight_norm":
+        with pytest.warns(FutureWarning):
+            nn.utils.weight_norm(first)
     traced = trace(net, X[:2])
-    reports = run_campaign(
-        net, X, y, 3, traced, [0.5] * 2, **_params(bias=0.1 * (case != "subclass"))
-    )
+    bias = 0.0 if case in ("subclass", "weight_norm") else 0.1
+    reports = run_campaign(net, X, y, 3, traced, [0.5] * 2, **_params(bias=bias))
     assert reports[0]["passed_on"] is (case == "plain")
 
 
@@ -256,6 +278,71 @@ def test_responses_kept_only_where_cheaper_than_the_product(ratio, expected):
     )
     assert (not first) is expected
     assert [r["passed_on"] for r in reports] == [expected, False]
+
+
+def test_budget_counts_the_inputs_already_held(monkeypatch):
+    """Check that a later layer's kept responses are counted with the
+    inputs stored at that moment: the second layer of a 3-layer chain
+    passes on only if its responses, chosen columns and the stored input
+    of the layer before fit in X's size."""
+    import sknc._driver as driver
+
+    monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
+    rng = np.random.RandomState(0)
+    y = torch.from_numpy(np.arange(60) % 2)
+    X = torch.from_numpy(rng.normal(size=(60, 12)).astype(np.float32))
+    # X: 12 numbers per row. Layer 0 (12 -> 3, 6 candidates) passes on
+    # 6 + 3 = 9 <= 12; layer 1 (3 -> w, 2w candidates) holds layer 1's input
+    # (3 per row) plus 3w: 3 + 6 = 9 for w = 2, 3 + 12 = 15 for w = 4.
+    for width, expected in ((2, True), (4, False)):
+        net = nn.Sequential(
+            nn.Linear(12, 3),
+            nn.ReLU(),
+            nn.Linear(3, width),
+            nn.ReLU(),
+            nn.Linear(width, 2),
+        )
+        reports = run_campaign(
+            net, X, y, 2, trace(net, X[:2]), [0.5] * 3, **_params(chunk_size=16)
+        )
+        assert [r["passed_on"] for r in reports] == [True, expected, False]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("activation", [nn.GELU, nn.ELU, nn.ReLU])
+def test_passed_on_input_from_new_tensors(monkeypatch, sparse, activation):
+    """Check the responses kept where the product or the activation gives a
+    new tensor (sparse X, activations not applied in place): the next
+    layer's input is the layer's forward to float32 rounding."""
+    import sknc._driver as driver
+    from sknc._sparse import SparseRows
+
+    monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
+    rng = np.random.RandomState(2)
+    y = torch.from_numpy(np.arange(80) % 2)
+    dense = rng.normal(size=(80, 7)) * (rng.uniform(size=(80, 7)) < 0.4)
+    dense = dense.astype(np.float32)
+    net = nn.Sequential(nn.Linear(7, 4), activation(), nn.Linear(4, 2)).eval()
+    traced = trace(net, torch.from_numpy(dense[:2]))
+    X = SparseRows(scipy.sparse.csr_matrix(dense)) if sparse else dense
+    X = X if sparse else torch.from_numpy(dense)
+    passed = []
+    original = _ChainInputs.pass_on
+
+    def spy(self, i, responses, chosen, scale=None):
+        original(self, i, responses, chosen, scale)
+        passed.append(self.stored[i + 1].clone())
+
+    monkeypatch.setattr(_ChainInputs, "pass_on", spy)
+    reports = run_campaign(
+        net, X, y, 2, traced, [0.5] * 2, **_params(bias=0.2, chunk_size=24)
+    )
+    assert reports[0]["passed_on"] and len(passed) == 1
+    order = torch.argsort(y, stable=True)
+    with torch.no_grad():
+        expected = net[:2](torch.from_numpy(dense)[order])
+    torch.testing.assert_close(passed[0], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_responses_kept_only_within_the_budget(monkeypatch):
