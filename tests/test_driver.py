@@ -146,6 +146,19 @@ def test_reused_responses_select_like_hook_path(
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
 
 
+def _record_passed_on(monkeypatch):
+    """Return a list that receives a copy of every input passed on."""
+    passed = []
+    original = _ChainInputs.pass_on
+
+    def spy(self, i, responses, chosen, scale=None):
+        original(self, i, responses, chosen, scale)
+        passed.append(self.stored[i + 1].clone())
+
+    monkeypatch.setattr(_ChainInputs, "pass_on", spy)
+    return passed
+
+
 def _count_calls(module):
     """Count the calls of ``module``'s forward (by wrapping it: a forward
     hook would itself stop the responses from being passed on)."""
@@ -190,14 +203,7 @@ def test_responses_passed_on_where_exact(
     ).eval()
     traced = trace(net, X[:2])
     first = _count_calls(net[0])
-    passed = []
-    original = _ChainInputs.pass_on
-
-    def spy(self, i, responses, chosen, scale=None):
-        original(self, i, responses, chosen, scale)
-        passed.append(self.stored[i + 1].clone())
-
-    monkeypatch.setattr(_ChainInputs, "pass_on", spy)
+    passed = _record_passed_on(monkeypatch)
     run_campaign(
         net,
         X,
@@ -325,16 +331,8 @@ def test_passed_on_input_from_new_tensors(monkeypatch, sparse, activation):
     dense = dense.astype(np.float32)
     net = nn.Sequential(nn.Linear(7, 4), activation(), nn.Linear(4, 2)).eval()
     traced = trace(net, torch.from_numpy(dense[:2]))
-    X = SparseRows(scipy.sparse.csr_matrix(dense)) if sparse else dense
-    X = X if sparse else torch.from_numpy(dense)
-    passed = []
-    original = _ChainInputs.pass_on
-
-    def spy(self, i, responses, chosen, scale=None):
-        original(self, i, responses, chosen, scale)
-        passed.append(self.stored[i + 1].clone())
-
-    monkeypatch.setattr(_ChainInputs, "pass_on", spy)
+    X = SparseRows(scipy.sparse.csr_matrix(dense)) if sparse else torch.tensor(dense)
+    passed = _record_passed_on(monkeypatch)
     reports = run_campaign(
         net, X, y, 2, traced, [0.5] * 2, **_params(bias=0.2, chunk_size=24)
     )
