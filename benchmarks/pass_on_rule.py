@@ -21,18 +21,12 @@ import math
 import time
 
 import torch
+from bench_campaign import synthetic
 from torch import nn
 
 import sknc._driver as driver
 from sknc._distributions import get_distribution, make_generator
 from sknc._trace import trace
-
-
-def synthetic(n_rows, n_features, seed=0):
-    g = make_generator(seed)
-    centers = torch.randn(10, n_features, generator=g)
-    y = torch.arange(n_rows) % 10
-    return torch.randn(n_rows, n_features, generator=g) + centers[y], y
 
 
 def run(X, y, d, k, ratio, reuse):
@@ -62,7 +56,7 @@ def main(argv=None):
     print(f"rows {args.rows}, 1 thread, minimum of {args.repeats} (interleaved)")
     print("  d    k     m   d*k/m   pass on s   run again s   saved s")
     for d in (32, 128, 256, 784):
-        X, y = synthetic(args.rows, d)
+        X, y = map(torch.from_numpy, synthetic(args.rows, d))
         for k in (32, 100, 256):
             for ratio in (2, 10):
                 best = {True: math.inf, False: math.inf}

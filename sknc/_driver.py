@@ -34,6 +34,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules import module as torch_module
 
 from sknc._activations import ACTIVATIONS, activation_name, apply_
 from sknc._campaign import (
@@ -300,8 +301,6 @@ def _hooked(leaves):
     """Whether a forward hook (of a leaf, or global) could change what the
     leaves compute: a hook on the output, or a pre-hook such as the one of
     ``torch.nn.utils.weight_norm`` that rebuilds the weight."""
-    from torch.nn.modules import module as torch_module
-
     hooks = [
         getattr(torch_module, "_global_forward_hooks", {}),
         getattr(torch_module, "_global_forward_pre_hooks", {}),
