@@ -156,20 +156,21 @@ class _ChainInputs:
     on, below). So each leaf runs once per row and layer, not once per
     later layer, and at most two layers' inputs are held: see
     :func:`chain_cache_bytes` (plus, where responses are passed on, the
-    kept responses and chosen columns, counted against ``budget``).
+    kept responses, counted against ``budget``).
 
     Where only the layer's activation (and identities such as dropout in
     eval mode) stand between a Linear layer and the next layer, the next
     layer's input is the chosen candidates' responses, already computed
     while scoring: :meth:`response_store` hands out a rows x candidates
-    tensor for them, and :meth:`pass_on` keeps the chosen columns as the
-    next layer's input, so the propagation product is not done again. That
+    tensor for them, and :meth:`pass_on` keeps them, with the chosen
+    columns, as the next layer's input (gathered chunk by chunk when read),
+    so the propagation product is not done again. That
     input then comes from the campaign's product ``H @ W.T`` rather than
     from the layer's own forward (``F.linear``): equal up to float32
     rounding, not bit for bit. Responses are kept only where that is
     cheaper than the product (see ``PASS_ON_MIN_WORK``) and while
-    everything held (stored inputs, the responses, the chosen columns)
-    stays within ``budget`` bytes.
+    everything held (stored inputs and the responses) stays within
+    ``budget`` bytes.
     """
 
     def __init__(
@@ -239,8 +240,9 @@ class _ChainInputs:
         written layer (with ``rescale``, the written neurons are the chosen
         ones times a positive factor, and their responses the chosen ones
         times that factor only for a positively homogeneous activation and
-        a zero ``bias``); and the responses, the chosen columns and the
-        inputs already held fit in the budget. Call it before
+        a zero ``bias``); and the responses fit in the budget with the
+        inputs held now and with the input of layer ``i + 2`` that layer
+        ``i + 1`` may store while they are held. Call it before
         :meth:`chunks` of layer ``i``.
         """
         spec = self.specs[i]
@@ -253,9 +255,15 @@ class _ChainInputs:
         if fan_in * k < PASS_ON_MIN_WORK * m:
             return None  # running the layer again costs less
         itemsize = torch.empty(0, dtype=self.dtype).element_size()
-        held = sum(t.numel() for t in self.stored.values()) * itemsize
-        need = len(self.order) * (m + k) * itemsize
-        if held + need > self.budget:
+        rows = len(self.order)
+        # The responses are held while layer i is scored, with the inputs
+        # stored now, and while layer i + 1 is scored, with the input of
+        # layer i + 2 that it may store.
+        now = sum(t.numel() for t in self.stored.values()) * itemsize
+        later = 0
+        if i + 2 < self.n_layers:
+            later = rows * math.prod(self.specs[i + 2].input_shape[1:]) * itemsize
+        if max(now, later) + rows * m * itemsize > self.budget:
             return None
         self.reusing.add(i)
         return torch.empty(len(self.order), m, device=self.device, dtype=self.dtype)
@@ -263,17 +271,31 @@ class _ChainInputs:
     def pass_on(self, i, responses, chosen, scale=None):
         """Keep the ``chosen`` columns of ``responses`` (from
         :meth:`response_store`), times ``scale`` (None, a number or one
-        factor per chosen neuron), as layer ``i + 1``'s input."""
-        h = responses.index_select(1, chosen)
-        if scale is not None:
-            h.mul_(scale)
-        self.stored[i + 1] = h
+        factor per chosen neuron), as layer ``i + 1``'s input: gathered
+        chunk by chunk when read (:class:`_ChosenColumns`)."""
+        self.stored[i + 1] = _ChosenColumns(responses, chosen, scale)
 
     def done(self, i):
         """Layer ``i`` is written: inputs no later layer needs are dropped."""
         last = i if i + 1 in self.stored else i - 1
         for j in [j for j in self.stored if j <= last]:
             del self.stored[j]
+
+
+class _ChosenColumns:
+    """A layer's input kept as the candidate responses of the layer before
+    and the columns chosen there: ``[rows]`` gathers (and scales) those
+    rows' chosen columns, so the chosen responses are never copied whole."""
+
+    def __init__(self, responses, chosen, scale):
+        self.responses, self.chosen, self.scale = responses, chosen, scale
+
+    def __getitem__(self, rows):
+        h = self.responses[rows].index_select(1, self.chosen)
+        return h if self.scale is None else h.mul_(self.scale)
+
+    def numel(self):
+        return self.responses.numel()
 
 
 def _activation_only(segment, spec):
@@ -545,7 +567,6 @@ def campaign_layer(
     passed_on = store is not None
     if passed_on:
         inputs.pass_on(index, store, chosen_t, scale)
-        del store  # the chosen columns are kept, not all the responses
     inputs.done(index)
     return {
         "layer": spec.name,

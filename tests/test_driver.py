@@ -153,7 +153,7 @@ def _record_passed_on(monkeypatch):
 
     def spy(self, i, responses, chosen, scale=None):
         original(self, i, responses, chosen, scale)
-        passed.append(self.stored[i + 1].clone())
+        passed.append(self.stored[i + 1][:])
 
     monkeypatch.setattr(_ChainInputs, "pass_on", spy)
     return passed
@@ -289,8 +289,8 @@ def test_responses_kept_only_where_cheaper_than_the_product(ratio, expected):
 def test_budget_counts_the_inputs_already_held(monkeypatch):
     """Check that a later layer's kept responses are counted with the
     inputs stored at that moment: the second layer of a 3-layer chain
-    passes on only if its responses, chosen columns and the stored input
-    of the layer before fit in X's size."""
+    passes on only if its responses and the responses kept as its own
+    input fit in X's size."""
     import sknc._driver as driver
 
     monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
@@ -298,10 +298,13 @@ def test_budget_counts_the_inputs_already_held(monkeypatch):
     rng = np.random.RandomState(0)
     y = torch.from_numpy(np.arange(60) % 2)
     X = torch.from_numpy(rng.normal(size=(60, 12)).astype(np.float32))
-    # X: 12 numbers per row. Layer 0 (12 -> 3, 6 candidates) passes on
-    # 6 + 3 = 9 <= 12; layer 1 (3 -> w, 2w candidates) holds layer 1's input
-    # (3 per row) plus 3w: 3 + 6 = 9 for w = 2, 3 + 12 = 15 for w = 4.
-    for width, expected in ((2, True), (4, False)):
+    # X: 12 numbers per row. Layer 0 (12 -> 3, 6 candidates) passes on:
+    # 6 kept, then the input of layer 2 (w <= 4) stored beside them, 10 at
+    # most; layer 1 (3 -> w, 2w candidates) holds its input (layer 0's 6
+    # responses per row) plus 2w: 6 + 4 = 10 for w = 2, 6 + 8 = 14 for
+    # w = 4. With w = 7, layer 0's 6 responses and the 7 numbers of layer
+    # 2's input (stored while layer 1 is scored) would make 13 > 12.
+    for width, expected in ((2, [True, True]), (4, [True, False]), (7, [False] * 2)):
         net = nn.Sequential(
             nn.Linear(12, 3),
             nn.ReLU(),
@@ -312,7 +315,7 @@ def test_budget_counts_the_inputs_already_held(monkeypatch):
         reports = run_campaign(
             net, X, y, 2, trace(net, X[:2]), [0.5] * 3, **_params(chunk_size=16)
         )
-        assert [r["passed_on"] for r in reports] == [True, expected, False]
+        assert [r["passed_on"] for r in reports] == [*expected, False]
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -344,8 +347,8 @@ def test_passed_on_input_from_new_tensors(monkeypatch, sparse, activation):
 
 
 def test_responses_kept_only_within_the_budget(monkeypatch):
-    """Check that the responses are kept only if they, the chosen columns
-    and the stored inputs fit in max(X bytes, CHAIN_CACHE_FLOOR)."""
+    """Check that the responses are kept only if they and the stored
+    inputs fit in max(X bytes, CHAIN_CACHE_FLOOR)."""
     import sknc._driver as driver
 
     monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
@@ -353,8 +356,8 @@ def test_responses_kept_only_within_the_budget(monkeypatch):
     rng = np.random.RandomState(0)
     y = torch.from_numpy(np.arange(60) % 2)
     X = torch.from_numpy(rng.normal(size=(60, 10)).astype(np.float32))
-    # X holds 10 numbers per row: 2 candidates + 1 neuron fit, 12 + 6 do not.
-    for width, ratio, expected in ((1, 2, True), (6, 2, False)):
+    # X holds 10 numbers per row: 10 candidates fit, 12 do not.
+    for width, ratio, expected in ((5, 2, True), (6, 2, False)):
         net = nn.Sequential(nn.Linear(10, width), nn.ReLU(), nn.Linear(width, 2))
         traced = trace(net, X[:2])
         first = _count_calls(net[0])
