@@ -51,14 +51,12 @@ from sknc._validation import (
     draw_seed,
     encode_labels,
     float32_interval,
+    input_attrs_kept_on_error,
     writable,
 )
 from sknc.callbacks import InitializeWith
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
-
-
-_INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
 
 
 _TRAINING_PARAMETERS = """\
@@ -214,8 +212,6 @@ class BaseNCNet(BaseEstimator):
         "callbacks": [list, None],
     }
 
-    # Input attributes that validate_data resets before a fit can fail.
-    _INPUT_ATTRS = _INPUT_ATTRS
     # Whether validate_data keeps a 2-D y (real-valued targets, checked by
     # the regressor's _task) instead of taking it for class labels.
     _MULTI_OUTPUT_Y = False
@@ -320,21 +316,13 @@ class BaseNCNet(BaseEstimator):
         """
         self._check_params()
         warm = self.warm_start and hasattr(self, "net_")
-        saved = {a: vars(self)[a] for a in self._INPUT_ATTRS if a in vars(self)}
-        try:
+        with input_attrs_kept_on_error(self):
             X, y = self._validate(X, y, reset=not warm, dtype=np.float32)
             X = writable(X)
             task = self._task(X, y, sample_weight, "fit", warm)
             state = self._start(
                 X, task, epochs=self.max_epochs, warm_from=self.net_ if warm else None
             )
-        except BaseException:
-            # validate_data has already reset the input attributes: put back
-            # those of the previous fit, if any, so that it stays usable.
-            for a in self._INPUT_ATTRS:
-                vars(self).pop(a, None)
-            vars(self).update(saved)
-            raise
         self._finish(state)
         self._check_fit(X)
         self._warn_if_cut_short()
@@ -566,8 +554,14 @@ class BaseNCNet(BaseEstimator):
     @property
     def loss_curve_(self):
         """Training loss of every epoch (skorch's ``history_[:, "train_loss"]``)."""
+        return self._curve("train_loss")
+
+    def _curve(self, key):
+        """Column ``key`` of the training record, one number per epoch
+        ([] after 0 epochs, where skorch's history has no such column)."""
         check_is_fitted(self, "net_")
-        return [float(v) for v in self.net_.history[:, "train_loss"]]
+        history = self.net_.history
+        return [float(v) for v in history[:, key]] if len(history) else []
 
     @property
     def loss_(self):
@@ -588,7 +582,7 @@ class BaseNCNet(BaseEstimator):
         check_is_fitted(self, "net_")
         if not self.early_stopping:
             return None
-        return [float(v) for v in self.net_.history[:, self._VALID_NAME]]
+        return self._curve(self._VALID_NAME)
 
     @property
     def best_validation_score_(self):

@@ -21,6 +21,7 @@ from sknc._validation import (
     check_sample_weight,
     draw_seed,
     encode_labels,
+    input_attrs_kept_on_error,
 )
 
 
@@ -131,16 +132,23 @@ class NCInitTransformer(
         """
         self._validate_params()
         check_device(self.device, type(self).__name__)
-        X, y = validate_data(self, X, y, dtype=np.float32, accept_sparse=("csr", "csc"))
-        classes, codes = encode_labels(y, type(self).__name__)
-        if sample_weight is not None:
-            sample_weight = check_sample_weight(sample_weight, X, type(self).__name__)
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        rng = check_random_state(self.random_state)
-        module_seed, init_seed = draw_seed(rng), draw_seed(rng)
-        module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
-        initializer = resolve_initializer(self.initializer, init_seed)
-        run_initializer(initializer, module.to(self.device), X, codes, sample_weight)
+        with input_attrs_kept_on_error(self):
+            X, y = validate_data(
+                self, X, y, dtype=np.float32, accept_sparse=("csr", "csc")
+            )
+            classes, codes = encode_labels(y, type(self).__name__)
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(
+                    sample_weight, X, type(self).__name__
+                )
+            sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+            rng = check_random_state(self.random_state)
+            module_seed, init_seed = draw_seed(rng), draw_seed(rng)
+            module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
+            initializer = resolve_initializer(self.initializer, init_seed)
+            run_initializer(
+                initializer, module.to(self.device), X, codes, sample_weight
+            )
         self.module_ = module.cpu()
         self.initializer_ = initializer
         self.classes_ = classes

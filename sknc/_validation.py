@@ -1,5 +1,6 @@
 """Input checks shared by the initializers and the estimators."""
 
+import contextlib
 from numbers import Real
 
 import numpy as np
@@ -167,6 +168,28 @@ def encode_labels(y, owner):
             "at least 2 classes"
         )
     return encoder.classes_, encoder.transform(y).astype(np.int64)
+
+
+#: The attributes that ``validate_data(..., reset=True)`` sets on an estimator.
+INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
+
+
+@contextlib.contextmanager
+def input_attrs_kept_on_error(estimator):
+    """Put back the estimator's input attributes (:data:`INPUT_ATTRS`) as
+    they were, present or absent, if the block raises.
+
+    ``validate_data`` resets them before the rest of a fit can fail; a
+    failed refit must leave the previous fit usable.
+    """
+    saved = {a: vars(estimator)[a] for a in INPUT_ATTRS if a in vars(estimator)}
+    try:
+        yield
+    except BaseException:
+        for a in INPUT_ATTRS:
+            vars(estimator).pop(a, None)
+        vars(estimator).update(saved)
+        raise
 
 
 def draw_seed(random_state):

@@ -392,3 +392,19 @@ def test_early_stopping_keeps_best_validation_epoch(small_digits):
     X_val, y_val = valid.X, valid.y
     acc = np.mean(np.argmax(clf.predict_proba(X_val), axis=1) == y_val)
     assert acc == pytest.approx(max(scores), abs=1e-12)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_training_record_after_zero_epochs(small_digits, early_stopping):
+    """Check that after max_epochs=0 the loss and validation attributes are
+    empty (not skorch's KeyError, which hasattr would not catch)."""
+    X, y = small_digits
+    clf = _clf(max_epochs=0, early_stopping=early_stopping).fit(X, y)
+    assert clf.n_iter_ == 0 and clf.t_ == 0
+    assert clf.loss_curve_ == [] and clf.loss_ is None and clf.best_loss_ is None
+    if early_stopping:
+        assert clf.validation_scores_ == []
+        assert clf.best_validation_score_ is None
+    else:
+        assert clf.validation_scores_ is None
+    assert hasattr(clf, "loss_curve_")

@@ -190,3 +190,25 @@ def test_random_features_baseline_is_the_initializer(digits):
     given = NeuronCampaign()
     NCInitTransformer(hidden_layer_sizes=(16,), initializer=given).fit(X, y)
     assert not hasattr(given, "report_")
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_failed_refit_keeps_previous_fit(digits, frame):
+    """Check that a refit failing after validation (one class, new width)
+    leaves the first fit's input attributes, so it still transforms X."""
+    X, y = digits
+    X = X[:300]
+    if frame:
+        pd = pytest.importorskip("pandas")
+        X = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
+    tr = NCInitTransformer(hidden_layer_sizes=(8,), random_state=0).fit(X, y[:300])
+    before = tr.transform(X)
+    names = getattr(tr, "feature_names_in_", None)
+    with pytest.raises(ValueError, match="only one class"):
+        tr.fit(X.iloc[:, :10] if frame else X[:, :10], np.zeros(300))
+    assert tr.n_features_in_ == 64
+    if frame:
+        np.testing.assert_array_equal(tr.feature_names_in_, names)
+    else:
+        assert not hasattr(tr, "feature_names_in_")
+    np.testing.assert_array_equal(tr.transform(X), before)
