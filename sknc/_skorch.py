@@ -49,12 +49,47 @@ class _LeanTraining:
                 module.train(training)
 
 
-class NeuralNet(_LeanTraining, NeuralNetClassifier):
+class _CallbacksSeeTargets:
+    """Callbacks told of the training data get the targets without the row
+    weights.
+
+    A weighted fit trains on :func:`weighted_targets` (the weights ride with
+    the rows as a last column, for the criterion); a callback that reads
+    ``y`` in ``on_train_begin`` or ``on_train_end``, such as
+    :class:`sknc.information.InformationPlane`, gets the targets alone, as
+    in an unweighted fit.
+    """
+
+    def notify(self, method_name, **cb_kwargs):
+        y = cb_kwargs.get("y")
+        if y is not None and method_name in ("on_train_begin", "on_train_end"):
+            cb_kwargs["y"] = self._targets_alone(y)
+        super().notify(method_name, **cb_kwargs)
+
+
+class NeuralNet(_CallbacksSeeTargets, _LeanTraining, NeuralNetClassifier):
     """skorch's classifier with a cheaper switch to train mode."""
 
+    def _targets_alone(self, y):
+        """Class codes: rows of (code, weight) have a second column."""
+        y = np.asarray(y)
+        return y[:, 0].astype(np.int64) if y.ndim == 2 else y
 
-class NeuralNetRegressor(_LeanTraining, skorch.NeuralNetRegressor):
+
+class NeuralNetRegressor(
+    _CallbacksSeeTargets, _LeanTraining, skorch.NeuralNetRegressor
+):
     """skorch's regressor with a cheaper switch to train mode."""
+
+    def _targets_alone(self, y):
+        """Real targets (float32, as the estimator trains on them): weighted
+        rows have one column more than outputs."""
+        y = np.asarray(y)
+        flat = y.reshape(len(y), -1)
+        n_outputs = self.criterion_.n_outputs
+        if flat.shape[1] != n_outputs + 1:
+            return y
+        return flat[:, :n_outputs].astype(np.float32)
 
 
 def weighted_targets(targets, sample_weight):

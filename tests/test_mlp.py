@@ -270,6 +270,31 @@ def test_information_plane_callback_records_in_history(small_digits):
         assert -1e-9 <= r["i_ty"] <= r["i_xt"] + 1e-9
 
 
+@pytest.mark.parametrize(
+    "fit_params, params",
+    [({"sample_weight": "ones"}, {}), ({}, {"class_weight": "balanced"})],
+)
+def test_information_plane_callback_with_row_weights(small_digits, fit_params, params):
+    """Check that InformationPlane measures on the class labels in a
+    weighted fit (the criterion's targets carry the weights): weights of 1
+    give the records of the unweighted fit, class weights give records."""
+    from sknc.information import InformationPlane, records_from_history
+
+    X, y = small_digits
+    fit_params = {k: np.ones(len(y)) for k in fit_params}
+
+    def records(**kw):
+        cb = InformationPlane(epochs=[0, 2])
+        clf = _clf(hidden_layer_sizes=(12,), callbacks=[cb], **params, **kw)
+        return records_from_history(clf.fit(X, y, **fit_params).history_)
+
+    weighted = records()
+    assert sorted(r["epoch"] for r in weighted) == [0, 2]
+    if fit_params:
+        fit_params = {}
+        assert records() == weighted
+
+
 def test_plain_object_initializer(small_digits):
     """Check that an initializer without get_params (only initialize) works:
     it is deep-copied, not cloned, and the given object is not touched."""

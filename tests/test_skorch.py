@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
 
 from sknc import NCMLPClassifier
 from sknc._skorch import EpochLoss, has_fused_adam
@@ -87,3 +88,45 @@ def test_adam_is_fused_where_torch_has_the_kernel(small_digits, monkeypatch):
     assert not ref.net_.optimizer_.defaults.get("fused")
     for a, b in zip(clf.coefs_, ref.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+class _SeenTargets(Callback):
+    """Records the y that on_train_begin and on_train_end receive."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.seen.append(np.asarray(y).copy())
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.seen.append(np.asarray(y).copy())
+
+
+@pytest.mark.parametrize("n_outputs", [0, 1, 2])
+def test_callbacks_see_targets_without_row_weights(small_digits, n_outputs):
+    """Check that in a weighted fit callbacks get the targets of the
+    unweighted fit (the criterion's targets carry the weights as a last
+    column): class codes, or the regressor's 1 or 2 target columns."""
+    from sknc import NCMLPRegressor
+
+    X, y = small_digits
+    if n_outputs:
+        y = np.column_stack([y, -y])[:, :n_outputs].astype(np.float64).squeeze()
+        make = NCMLPRegressor
+    else:
+        make = NCMLPClassifier
+
+    def seen(**fit_params):
+        params = dict(hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
+        est = make(callbacks=[_SeenTargets()], **params).fit(X, y, **fit_params)
+        # The estimator trains with a copy of the callback.
+        (cb,) = [c for _, c in est.net_.callbacks_ if isinstance(c, _SeenTargets)]
+        return cb.seen
+
+    plain = seen()
+    weighted = seen(sample_weight=np.linspace(0.5, 2.0, len(y)))
+    assert len(plain) == len(weighted) == 2
+    for a, b in zip(plain, weighted):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)

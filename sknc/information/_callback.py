@@ -152,7 +152,10 @@ default="bin"
 
     y : array-like, default=None
         Labels of ``X``. If None, the ``y`` passed to ``fit`` (when ``X`` is
-        None too); without labels I(T;Y) is NaN.
+        None too; in the sknc estimators, the class labels also in a fit
+        with ``sample_weight`` or ``class_weight``); without labels I(T;Y)
+        is NaN. I(T;Y) needs discrete labels: real-valued targets (a
+        regressor's) are refused.
 
     layers : list of str, default=None
         Names of the submodules (``net.module_.named_modules()``) whose
