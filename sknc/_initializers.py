@@ -479,16 +479,75 @@ def _positive_rows(sample_weight, n_rows):
     return np.flatnonzero(sample_weight > 0)
 
 
-def _target_bins(score, n_bins):
+def _target_bins(score, n_bins, required=True):
     """Equal-mass bins of ``score`` with at least 2 rows each: ``n_bins``,
-    or fewer where the rows (or their ties) cannot fill them."""
+    or fewer where the rows (or their ties) cannot fill them. Where not
+    even 2 such bins exist: an error if ``required``, else None."""
     for b in range(min(n_bins, len(score) // 2), 1, -1):
         codes = quantile_bin_codes(score, b)
         if np.bincount(codes).min() >= 2:
             return codes
+    if not required:
+        return None
     raise ValueError(
         f"y cannot be cut into bins of at least 2 rows each ({len(score)} rows)"
     )
+
+
+def _check_class_rows(classes, codes, weights, advice):
+    """Refuse a class scored on fewer than 2 rows (a row of weight ``w``
+    counting as ``w`` rows, as if repeated): its spread is not defined."""
+    counts = np.bincount(codes, minlength=len(classes))
+    if weights is not None:
+        mass = np.bincount(codes, weights=weights, minlength=len(classes))
+        counts = np.where(mass >= 2, np.maximum(counts, 2), counts)
+    if counts.min() < 2:
+        bad = classes[np.argmin(counts)]
+        bad = bad.item() if isinstance(bad, np.generic) else bad
+        raise ValueError(
+            "each class needs at least 2 scoring rows (or one of weight 2); "
+            f"class {bad!r} has {counts.min()} ({advice})"
+        )
+
+
+def stratified_subset(strata, size, rng, min_rows=0):
+    """Sorted indices of about ``size`` rows drawn with ``rng`` (a
+    RandomState), stratified by ``strata`` (integer codes).
+
+    scikit-learn's ``train_test_split`` draws them where it can stratify
+    (every stratum has 2 rows, and ``size`` rows and the rows left over
+    each outnumber the strata); elsewhere each stratum gets its share of
+    ``size`` (largest remainders), drawn within it. Then every stratum with
+    fewer than ``min_rows`` drawn rows gets more of its own, up to
+    ``min_rows`` or all it has: a few rows beyond ``size`` at most.
+    """
+    n = len(strata)
+    idx = np.arange(n)
+    if size >= n:
+        return idx
+    counts = np.bincount(strata)
+    present = np.flatnonzero(counts)
+    if counts[present].min() >= 2 and min(size, n - size) >= len(present):
+        chosen, _ = train_test_split(
+            idx, train_size=size, stratify=strata, random_state=rng
+        )
+    else:
+        share = size * counts / n
+        quota = np.floor(share).astype(np.int64)
+        left = size - int(quota.sum())
+        quota[np.argsort(quota - share, kind="stable")[:left]] += 1
+        chosen = np.concatenate(
+            [
+                rng.choice(np.flatnonzero(strata == c), quota[c], replace=False)
+                for c in present
+            ]
+        )
+    have = np.bincount(strata[chosen], minlength=len(counts))
+    for c in np.flatnonzero(have < np.minimum(min_rows, counts)):
+        rest = np.setdiff1d(np.flatnonzero(strata == c), chosen)
+        more = rng.choice(rest, min(min_rows, counts[c]) - have[c], replace=False)
+        chosen = np.concatenate([chosen, more])
+    return np.sort(chosen)
 
 
 def principal_scores(Y):
@@ -543,6 +602,9 @@ class NeuronCampaign(BaseInitializer):
         close. ``sknc compare`` uses He, as the paper.
     max_samples : int or None, default=2000
         Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
+        Every class keeps at least 2 rows (a few rows more where a class's
+        share is smaller); a class with fewer than 2 rows in ``X`` (or one
+        of weight 2) is refused.
     class_balanced : bool, default=True
         Share each layer's neurons over the classes (a candidate belongs to
         the class of its largest mean response).
@@ -708,30 +770,22 @@ class NeuronCampaign(BaseInitializer):
         check_consistent_length(X, y)
         rows = _positive_rows(sample_weight, len(y))
         classes, codes = encode_labels(y[rows], "NeuronCampaign")
+        w = None if sample_weight is None else sample_weight[rows]
+        # Before the subset is drawn: a class too small in the data itself
+        # is not a matter of max_samples.
+        _check_class_rows(classes, codes, w, "give it more rows or leave it out")
         if self.max_samples is not None and self.max_samples < len(codes):
             if self.max_samples < 2 * len(classes):
                 raise ValueError(
                     f"max_samples={self.max_samples} is too small: each of the "
                     f"{len(classes)} classes needs at least 2 scoring rows"
                 )
-        idx = self._stratified_subset(codes, rng)
-        counts = np.bincount(codes[idx], minlength=len(classes))
-        weights = None
-        if sample_weight is not None:
-            weights = torch.from_numpy(sample_weight[rows[idx]])
-            # A row of weight 2 counts as two rows, as if repeated.
-            mass = np.bincount(
-                codes[idx], weights=weights.numpy(), minlength=len(classes)
-            )
-            counts = np.where(mass >= 2, np.maximum(counts, 2), counts)
-        if counts.min() < 2:
-            bad = classes[np.argmin(counts)]
-            bad = bad.item() if isinstance(bad, np.generic) else bad
-            raise ValueError(
-                f"each class needs at least 2 scoring rows (or one of weight 2); "
-                f"class {bad!r} has {counts.min()} (raise max_samples or give "
-                "more rows)"
-            )
+        # Every class keeps 2 of its rows (its only row if of weight 2).
+        idx = self._stratified_subset(codes, rng, min_rows=2)
+        weights = None if w is None else torch.from_numpy(w[idx])
+        _check_class_rows(
+            classes, codes[idx], None if w is None else w[idx], "raise max_samples"
+        )
         return classes, rows[idx], torch.from_numpy(codes[idx]), weights
 
     def _initialize(self, module, X, y, generator, rng, sample_weight=None):
@@ -761,16 +815,12 @@ class NeuronCampaign(BaseInitializer):
             fitted["classes_"] = classes
         return fitted
 
-    def _stratified_subset(self, strata, rng):
+    def _stratified_subset(self, strata, rng, min_rows=0):
         """Sorted indices of the scoring rows: all, or ``max_samples`` of
-        them drawn with ``rng``, stratified by ``strata``."""
-        idx = np.arange(len(strata))
-        if self.max_samples is not None and self.max_samples < len(strata):
-            idx, _ = train_test_split(
-                idx, train_size=self.max_samples, stratify=strata, random_state=rng
-            )
-            idx = np.sort(idx)
-        return idx
+        them drawn with ``rng`` (see :func:`stratified_subset`)."""
+        if self.max_samples is None:
+            return np.arange(len(strata))
+        return stratified_subset(strata, self.max_samples, rng, min_rows)
 
     def _regression_rows(self, X, y, rng, sample_weight, target):
         """Check real-valued targets and draw the scoring subset, stratified
@@ -787,8 +837,15 @@ class NeuronCampaign(BaseInitializer):
         check_consistent_length(X, Y)
         rows = _positive_rows(sample_weight, len(Y))
         Y = Y[rows]
-        bins = _target_bins(principal_scores(Y), self.n_bins)
-        idx = self._stratified_subset(bins, rng)
+        subset = self.max_samples is not None and self.max_samples < len(Y)
+        if target == "binned" or subset:
+            bins = _target_bins(principal_scores(Y), self.n_bins, target == "binned")
+        else:
+            bins = None  # "correlation" on every row needs no bins
+        if bins is None:
+            # Ties leave no bins of 2 rows: a plain random subset.
+            bins = np.zeros(len(Y), dtype=np.int64)
+        idx = self._stratified_subset(bins, rng, min_rows=2 * (target == "binned"))
         weights = None
         if sample_weight is not None:
             weights = torch.from_numpy(sample_weight[rows[idx]])

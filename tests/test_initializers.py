@@ -203,6 +203,78 @@ def test_campaign_stratified_subset_size(digits):
     assert all(r["n_rows"] == 300 for r in nc.report_)
 
 
+def test_stratified_subset_is_train_test_split_where_it_stratifies():
+    """Check that where scikit-learn can stratify, the subset is its draw,
+    row for row (the scoring rows of earlier versions)."""
+    from sklearn.model_selection import train_test_split
+
+    from sknc._initializers import stratified_subset
+
+    strata = np.random.RandomState(0).randint(0, 7, size=900)
+    got = stratified_subset(strata, 300, np.random.RandomState(5), min_rows=2)
+    want, _ = train_test_split(
+        np.arange(900),
+        train_size=300,
+        stratify=strata,
+        random_state=np.random.RandomState(5),
+    )
+    np.testing.assert_array_equal(got, np.sort(want))
+
+
+@pytest.mark.parametrize(
+    "sizes, size, min_rows, expected",
+    [
+        # 3 rows left over for 10 classes: train_test_split refuses.
+        ([201] * 3 + [200] * 7, 2000, 0, [200] * 3 + [200] * 7),
+        # A class of 2 rows in 3000 keeps both (1.3 is its share).
+        ([1499, 1499, 2], 2000, 2, [999, 999, 2]),
+        # A class of one row (weight 2 in the campaign) is kept.
+        ([50, 49, 1], 20, 2, [10, 10, 1]),
+    ],
+)
+def test_stratified_subset_shares_and_minimum(sizes, size, min_rows, expected):
+    """Check the subset where train_test_split cannot stratify: each class's
+    share of ``size`` (largest remainders), then at least ``min_rows`` of
+    each class that has them; distinct rows, sorted."""
+    from sknc._initializers import stratified_subset
+
+    strata = np.repeat(np.arange(len(sizes)), sizes)
+    strata = strata[np.random.RandomState(1).permutation(len(strata))]
+    idx = stratified_subset(strata, size, np.random.RandomState(0), min_rows)
+    assert (np.diff(idx) > 0).all()
+    got = np.bincount(strata[idx], minlength=len(sizes)).tolist()
+    assert got == expected
+
+
+def test_campaign_scores_classes_of_two_rows_in_a_subset():
+    """Check that a class of 2 rows keeps both in a subset where its share
+    is below 2, and that 10 classes in 2003 rows get a subset of 2000
+    (both refused before)."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(6000, 8).astype(np.float32)
+    y = np.r_[np.zeros(2999), np.ones(2999), [2, 2]].astype(int)
+    nc = NeuronCampaign(random_state=0).initialize(_mlp((8, 6, 3)), X, y)
+    # 2000 drawn (class 2's share is 0.67), then class 2's rows up to 2.
+    assert 2001 <= nc.report_[0]["n_rows"] <= 2002
+    y = np.arange(2003) % 10
+    nc = NeuronCampaign(random_state=0).initialize(_mlp((8, 6, 10)), X[:2003], y)
+    assert nc.report_[0]["n_rows"] == 2000
+
+
+@pytest.mark.parametrize("max_samples", [None, 2000, 20])
+def test_campaign_class_of_one_row_is_refused_with_advice(max_samples):
+    """Check that a class of one row gets the campaign's error whatever
+    max_samples (not scikit-learn's stratification error), with advice that
+    fits: it is the data, not the subset."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(3001, 4).astype(np.float32)
+    y = np.r_[np.zeros(1500), np.ones(1500), [2]].astype(int)
+    with pytest.raises(ValueError, match="class 2 has 1 .give it more rows or leave"):
+        NeuronCampaign(max_samples=max_samples, random_state=0).initialize(
+            _mlp((4, 6, 3)), X, y
+        )
+
+
 @pytest.mark.parametrize("rescale", ["norm", "lsuv"])
 def test_campaign_rescale(digits, rescale):
     """Check the rescale options: neuron norms, or unit output variance."""

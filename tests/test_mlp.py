@@ -433,3 +433,13 @@ def test_training_record_after_zero_epochs(small_digits, early_stopping):
     else:
         assert clf.validation_scores_ is None
     assert hasattr(clf, "loss_curve_")
+
+
+def test_default_fit_just_above_max_samples():
+    """Check that 2003 rows of 10 classes fit with the default campaign
+    (2000 scoring rows leave 3 over, fewer than the classes, which
+    scikit-learn's stratified split refuses)."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(2003, 5).astype(np.float32)
+    clf = _clf(hidden_layer_sizes=(8,), max_epochs=1).fit(X, np.arange(2003) % 10)
+    assert clf.initializer_.report_[0]["n_rows"] == 2000

@@ -299,3 +299,19 @@ def test_same_seed_same_result_sequential_and_in_workers(diabetes):
     np.testing.assert_array_equal(one["test_score"], two["test_score"])
     a = clone(_pipeline()).fit(X, y).predict(X)
     np.testing.assert_array_equal(a, clone(_pipeline()).fit(X, y).predict(X))
+
+
+@pytest.mark.parametrize("n_rows", [3, 100, 3000])
+def test_correlation_campaign_needs_no_bins(n_rows):
+    """Check that targets with too many ties for 2 bins of 2 rows (zero-
+    inflated, or 3 rows) train with the default correlation criterion: the
+    bins only stratify a subset, and a subset of such targets is a plain
+    random one (3000 rows > max_samples); "binned" still refuses them."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(n_rows, 3).astype(np.float32)
+    y = np.zeros(n_rows)
+    y[-1] = 5.0
+    reg = _reg(max_epochs=1).fit(X, y)
+    assert reg.initializer_.report_[0]["n_rows"] == min(n_rows, 2000)
+    with pytest.raises(ValueError, match="cannot be cut into bins"):
+        NeuronCampaign(target="binned").initialize(nn.Linear(3, 2), X, y)
