@@ -330,6 +330,13 @@ class BaseNCNet(BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         """One epoch; the first call also builds and initializes the net."""
+        if self.early_stopping:
+            # As scikit-learn's MLP: there is no held-out set across calls.
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit does not support "
+                "early_stopping=True (as scikit-learn's MLP): it trains on every "
+                "row it is given; set early_stopping=False, or use fit"
+            )
         first = not hasattr(self, "net_")
         if first:
             self._check_params()
@@ -625,6 +632,9 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch; the first call also initializes the network.
 
+        Not with ``early_stopping=True`` (a ValueError, as scikit-learn's MLP):
+        each call trains on every row it is given.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -809,6 +819,9 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch; the first call also initializes the network.
+
+        Not with ``early_stopping=True`` (a ValueError, as scikit-learn's MLP):
+        each call trains on every row it is given.
 
         Parameters
         ----------

@@ -443,3 +443,20 @@ def test_default_fit_just_above_max_samples():
     X = rng.rand(2003, 5).astype(np.float32)
     clf = _clf(hidden_layer_sizes=(8,), max_epochs=1).fit(X, np.arange(2003) % 10)
     assert clf.initializer_.report_[0]["n_rows"] == 2000
+
+
+@pytest.mark.parametrize("fitted", [False, True])
+def test_partial_fit_refuses_early_stopping(small_digits, fitted):
+    """Check that partial_fit with early_stopping=True raises, as
+    scikit-learn's MLP, before or after a fit, and leaves the fit as it was."""
+    X, y = small_digits
+    clf = _clf(early_stopping=True)
+    if fitted:
+        clf.fit(X, y)
+        before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="partial_fit does not support early_st"):
+        clf.partial_fit(X, y, classes=np.unique(y))
+    if fitted:
+        np.testing.assert_array_equal(clf.predict_proba(X), before)
+    else:
+        assert not hasattr(clf, "net_")
