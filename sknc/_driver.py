@@ -30,6 +30,7 @@ those of a Linear layer.
 
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -71,16 +72,21 @@ def check_campaign_layer(spec, max_candidates=None):
 
     The one place for the campaign's layer checks: the layer must have
     received one input row per traced row of ``X``, in the shape its kind
-    takes, have ``groups=1`` if it is a convolution, and at most
-    ``max_candidates`` neurons.
+    takes, and have ``groups=1`` if it is a convolution. A layer with more
+    neurons than ``max_candidates`` gets one candidate per neuron (at least
+    ``k``, as :func:`sknc._campaign.n_candidates`), so nothing is selected
+    there: a warning says so.
     """
     layer = spec.layer
     k = layer_fans(layer)[0]
     if max_candidates is not None and max_candidates < k:
-        raise ValueError(
+        warnings.warn(
             f"max_candidates={max_candidates} is smaller than the {k} neurons of "
-            f"layer {spec.name!r}; each layer needs at least as many candidates "
-            "as neurons"
+            f"layer {spec.name!r}: its {k} candidates are all kept, so the "
+            "campaign selects nothing there; raise max_candidates above "
+            f"{k} to select",
+            UserWarning,
+            stacklevel=2,
         )
     if spec.is_conv:
         if layer.groups != 1:

@@ -590,8 +590,9 @@ class NeuronCampaign(BaseInitializer):
     candidate_ratio : float, default=2.0
         Candidates drawn per neuron of a layer (at least 1).
     max_candidates : int, default=4096
-        Cap on the candidates of one layer; must be at least the layer's
-        number of neurons.
+        Cap on the candidates of one layer. A layer with more neurons gets
+        one candidate per neuron (nothing to select there; a warning says
+        so).
     base_init : {"xavier", "he", "orthogonal"} or callable, default="xavier"
         Distribution of the candidates, with the layer's real fans. A
         callable ``draw(n, fan_in, fan_out, generator)`` returns an

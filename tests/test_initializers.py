@@ -275,6 +275,21 @@ def test_campaign_class_of_one_row_is_refused_with_advice(max_samples):
         )
 
 
+def test_layer_wider_than_max_candidates_keeps_one_per_neuron(digits):
+    """Check that a layer with more neurons than max_candidates gets one
+    candidate per neuron, all kept, with a warning naming the layer (the
+    design's "never below k"), and the other layers are still selected."""
+    X, y = digits
+    with pytest.warns(UserWarning, match="max_candidates=20 is smaller than the 32 "):
+        nc = NeuronCampaign(max_candidates=20, random_state=0).initialize(
+            _mlp(), X, y
+        )
+    first = nc.report_[0]
+    assert first["n_candidates"] == 32
+    assert sorted(first["chosen"]) == list(range(32))
+    assert [r["n_candidates"] for r in nc.report_[1:]] == [20, 20]
+
+
 @pytest.mark.parametrize("rescale", ["norm", "lsuv"])
 def test_campaign_rescale(digits, rescale):
     """Check the rescale options: neuron norms, or unit output variance."""
@@ -380,13 +395,6 @@ def _bad_inputs(X, y):
             y[:11],
             ValueError,
             "at least 2 scoring rows",
-        ),
-        "max_candidates": (
-            NeuronCampaign(max_candidates=20),
-            X,
-            y,
-            ValueError,
-            "max_candidates=20 is smaller than the 32 neurons of layer '0'",
         ),
         "base_init": (
             NeuronCampaign(base_init="uniform"),
