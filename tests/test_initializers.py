@@ -281,9 +281,7 @@ def test_layer_wider_than_max_candidates_keeps_one_per_neuron(digits):
     design's "never below k"), and the other layers are still selected."""
     X, y = digits
     with pytest.warns(UserWarning, match="max_candidates=20 is smaller than the 32 "):
-        nc = NeuronCampaign(max_candidates=20, random_state=0).initialize(
-            _mlp(), X, y
-        )
+        nc = NeuronCampaign(max_candidates=20, random_state=0).initialize(_mlp(), X, y)
     first = nc.report_[0]
     assert first["n_candidates"] == 32
     assert sorted(first["chosen"]) == list(range(32))
