@@ -468,6 +468,25 @@ class InformationCurvesDisplay:
         return self
 
 
+def _seed_rows(label, errors):
+    """``errors`` of one label as a (n_seeds, n_epochs + 1) float array, or
+    a ValueError naming the label (seeds of different lengths, say)."""
+    try:
+        rows = np.atleast_2d(np.asarray(errors, dtype=float))
+    except ValueError:
+        lengths = sorted({len(e) for e in errors})
+        raise ValueError(
+            f"curves[{label!r}]: every seed needs the same number of epochs; "
+            f"got seeds of {lengths} values"
+        ) from None
+    if rows.ndim != 2:
+        raise ValueError(
+            f"curves[{label!r}] must be (n_seeds, n_epochs + 1); got shape "
+            f"{rows.shape}"
+        )
+    return rows
+
+
 class ErrorCurvesDisplay:
     """Test error per epoch, mean ± std over seeds, one line per initializer.
 
@@ -510,13 +529,14 @@ class ErrorCurvesDisplay:
 
     def plot(self, ax=None):
         """Draw the curves on ``ax`` (a new figure if None); return self."""
+        # Checked before a figure exists: a bad curve leaves no open figure.
+        curves = {label: _seed_rows(label, e) for label, e in self.curves.items()}
         plt = _pyplot()
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
         self.lines_ = []
         n_seeds = 0
-        for label, errors in self.curves.items():
-            errors = np.atleast_2d(np.asarray(errors, dtype=float))
+        for label, errors in curves.items():
             n_seeds = max(n_seeds, len(errors))
             mean = errors.mean(axis=0)
             epochs = np.arange(len(mean))

@@ -157,6 +157,24 @@ def test_error_curves_display_mean_and_band(pyplot):
     assert disp.ax_.get_yscale() == "log"
 
 
+@pytest.mark.parametrize(
+    "errors, match",
+    [
+        ([[5.0, 4.0, 3.0], [5.0, 4.0]], r"curves\['he'\]: every seed .* \[2, 3\]"),
+        (np.ones((2, 3, 1)), r"curves\['he'\] must be .* \(2, 3, 1\)"),
+    ],
+)
+def test_error_curves_display_refuses_ragged_seeds(pyplot, errors, match):
+    """Check that seeds of different lengths (or a 3-D array) get an error
+    naming the label, and no figure is left open."""
+    from sknc.plotting import ErrorCurvesDisplay
+
+    before = pyplot.get_fignums()
+    with pytest.raises(ValueError, match=match):
+        ErrorCurvesDisplay.from_curves({"he": errors})
+    assert pyplot.get_fignums() == before
+
+
 def test_mean_field_display_phases_and_edge(pyplot):
     """Check MeanFieldDisplay: the edge of chaos curve is critical_sigma_w2
     on the grid, swept points are filled exactly where chi_1 > 1, and the
