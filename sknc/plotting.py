@@ -481,8 +481,7 @@ def _seed_rows(label, errors):
         ) from None
     if rows.ndim != 2:
         raise ValueError(
-            f"curves[{label!r}] must be (n_seeds, n_epochs + 1); got shape "
-            f"{rows.shape}"
+            f"curves[{label!r}] must be (n_seeds, n_epochs + 1); got shape {rows.shape}"
         )
     return rows
 
