@@ -20,9 +20,7 @@ them: ``docs/performance.md``.
 
 import argparse
 import json
-import math
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -32,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sknc import NCMLPClassifier, NeuronCampaign
+from sknc import NeuronCampaign
 from sknc._campaign import (
     ResponseStats,
     assign_groups,
@@ -42,6 +40,13 @@ from sknc._campaign import (
     select_neurons,
 )
 from sknc._distributions import he_normal, make_generator
+from sknc._jobs.bench import (
+    cpu_model,
+    interleaved,
+    layer_plan,
+    products,
+    training_epoch,
+)
 from sknc._modules import build_mlp
 
 NETWORKS = {"MLP-2": (100,), "MLP-3": (256, 100), "MLP-5": (32, 32, 32, 32)}
@@ -50,49 +55,11 @@ DEFAULT_MAX_SAMPLES = NeuronCampaign().max_samples
 RATIO = NeuronCampaign().candidate_ratio
 PAPER_RATIO = 10.0  # the reference code's; target (a) was set with it
 MAX_CANDIDATES = NeuronCampaign().max_candidates
+# Table 2's training epoch: the paper's protocol (SGD 0.1, batches of 100).
+PAPER_TRAINING = {"optimizer": "sgd", "lr": 0.1, "batch_size": 100}
 
 
 # -- measuring ---------------------------------------------------------------
-
-
-def interleaved(functions, repeats):
-    """Run each function ``repeats`` times, interleaved; return the minima."""
-    best = {name: math.inf for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
-
-
-def layer_plan(n_features, hidden, n_classes, ratio=RATIO, cap=MAX_CANDIDATES):
-    """Return ``(fan_in, fan_out, candidates)`` of each Linear layer."""
-    widths = [n_features, *hidden]
-    outs = [*hidden, n_classes]
-    return [(d, k, n_candidates(k, ratio, cap)) for d, k in zip(widths, outs)]
-
-
-def products(plan, n_rows, chunk=CHUNK, seed=0):
-    """Return a function doing the campaign's products alone.
-
-    Per layer, ``n_rows`` rows in chunks of ``chunk``, each chunk times the
-    (fan_in x candidates) matrix, float32, into a reused buffer: the same
-    call, shapes and chunking as the campaign.
-    """
-    g = make_generator(seed)
-    mats = []
-    for d, _, m in plan:
-        H = torch.randn(min(chunk, n_rows), d, generator=g)
-        mats.append((H, torch.randn(m, d, generator=g), torch.empty(len(H), m)))
-
-    def run():
-        for H, W, out in mats:
-            for start in range(0, n_rows, chunk):
-                rows = min(chunk, n_rows - start)
-                torch.matmul(H[:rows], W.T, out=out[:rows])
-
-    return run
 
 
 class _NotAChain(nn.Module):
@@ -121,30 +88,6 @@ def campaign(X, y, hidden, n_samples, seed, chain=True, **params):
         return NeuronCampaign(
             max_samples=n_samples, random_state=seed, **params
         ).initialize(net, X, y)
-
-    return run
-
-
-def skorch_epoch(X, y, hidden, seed, durations):
-    """Return a function training NCMLPClassifier for one epoch (partial_fit).
-
-    Each call also appends to ``durations`` the epoch's duration as skorch
-    records it (``history_[-1]["dur"]``: the pass over the batches, without
-    the input validation that every ``partial_fit`` call does).
-    """
-    clf = NCMLPClassifier(
-        hidden,
-        initializer="he",
-        max_epochs=0,
-        optimizer="sgd",
-        lr=0.1,
-        batch_size=100,
-        random_state=seed,
-    ).fit(X, y)
-
-    def run():
-        clf.partial_fit(X, y)
-        durations.append(clf.history_[-1, "dur"])
 
     return run
 
@@ -316,17 +259,6 @@ def _fmt(value):
     return str(value)
 
 
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 # -- sections ----------------------------------------------------------------
 
 
@@ -337,7 +269,7 @@ def bench_mnist(X, y, args):
     ratios = sorted({PAPER_RATIO, RATIO}, reverse=True)
     for name, hidden in NETWORKS.items():
         for ratio in ratios:
-            plan = layer_plan(X.shape[1], hidden, 10, ratio)
+            plan = layer_plan(X.shape[1], hidden, 10, ratio, MAX_CANDIDATES)
             cands = "-".join(str(m) for _, _, m in plan)
             for n_samples in (None,) if args.quick else (None, DEFAULT_MAX_SAMPLES):
                 n_rows = n if n_samples is None or n_samples >= n else n_samples
@@ -348,7 +280,9 @@ def bench_mnist(X, y, args):
                 best = interleaved(
                     {
                         "campaign": run,
-                        "products": products(plan, n_rows, seed=args.random_seed),
+                        "products": products(
+                            plan, n_rows, CHUNK, seed=args.random_seed
+                        ),
                     },
                     args.repeats,
                 )
@@ -359,14 +293,17 @@ def bench_mnist(X, y, args):
                      _floor(plan, passed_on=passed)]
                 )  # fmt: skip
         if name == "MLP-3":
-            plan = layer_plan(X.shape[1], hidden, 10, PAPER_RATIO)
+            plan = layer_plan(X.shape[1], hidden, 10, PAPER_RATIO, MAX_CANDIDATES)
             cands = "-".join(str(m) for _, _, m in plan)
             run = campaign(
                 X, y, hidden, None, args.random_seed, chain=False,
                 candidate_ratio=PAPER_RATIO,
             )  # fmt: skip
             best = interleaved(
-                {"campaign": run, "products": products(plan, n, seed=args.random_seed)},
+                {
+                    "campaign": run,
+                    "products": products(plan, n, CHUNK, seed=args.random_seed),
+                },
                 args.repeats,
             )
             rows_1.append(
@@ -377,7 +314,9 @@ def bench_mnist(X, y, args):
         durations = []
         best = interleaved(
             {
-                "skorch": skorch_epoch(X, y, hidden, args.random_seed, durations),
+                "skorch": training_epoch(
+                    X, y, hidden, args.random_seed, durations, **PAPER_TRAINING
+                ),
                 "plain": plain_epoch(X, y, hidden, args.random_seed),
                 "default": campaign(
                     X, y, hidden, DEFAULT_MAX_SAMPLES, args.random_seed
@@ -459,7 +398,10 @@ def bench_axes(args):
             ).initialize(net, X, y)  # fmt: skip
 
         best = interleaved(
-            {"campaign": run, "products": products([(d, k, m)], n_rows, seed=seed)},
+            {
+                "campaign": run,
+                "products": products([(d, k, m)], n_rows, CHUNK, seed=seed),
+            },
             args.repeats,
         )
         ns = best["campaign"] / (n_rows * d * m) * 1e9

@@ -314,6 +314,91 @@ def _cmd_compare(args):
     return 0
 
 
+def _max_samples(text):
+    if text == "all":
+        return None
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all', got {text!r}"
+        ) from None
+
+
+def _add_bench(subparsers):
+    from sknc._jobs.bench import DATASETS, bench
+
+    d = _defaults(bench)
+    parser = subparsers.add_parser(
+        "bench",
+        help="time the campaign against its matrix products and a training epoch",
+        description=(
+            "Time NeuronCampaign initializing an MLP, the campaign's matrix "
+            "products alone (rows x fan-in x candidates per layer) and one "
+            "training epoch of NCMLPClassifier with its defaults, interleaved, "
+            "on this machine; print the minima and the ratios."
+        ),
+    )
+    parser.add_argument("--dataset", choices=DATASETS, default=d["dataset"])
+    parser.add_argument(
+        "--hidden",
+        type=_hidden_sizes,
+        default=d["hidden"],
+        help="hidden layers, e.g. 256,100 (default 100)",
+    )
+    parser.add_argument(
+        "--candidate-ratio",
+        type=_positive_float,
+        default=d["candidate_ratio"],
+        help="candidates per neuron, at least 1 (default: NeuronCampaign's, 2)",
+    )
+    parser.add_argument(
+        "--max-samples",
+        type=_max_samples,
+        default=d["max_samples"],
+        help="scoring rows, or 'all' (default: NeuronCampaign's, 2000)",
+    )
+    parser.add_argument("--repeats", type=_positive_int, default=d["repeats"])
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=d["threads"],
+        help="torch threads while measuring (default 1)",
+    )
+    parser.add_argument("--seed", type=int, default=d["seed"])
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
+    )
+    parser.set_defaults(func=_cmd_bench, parser=parser)
+    return parser
+
+
+def _cmd_bench(args):
+    from sknc._jobs.bench import bench
+
+    if args.candidate_ratio < 1:
+        args.parser.error(
+            "argument --candidate-ratio: must be at least 1, got "
+            f"{args.candidate_ratio}"
+        )
+    try:
+        result = bench(
+            args.dataset,
+            hidden=args.hidden,
+            candidate_ratio=args.candidate_ratio,
+            max_samples=args.max_samples,
+            repeats=args.repeats,
+            threads=args.threads,
+            data_home=args.data_home,
+            seed=args.seed,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
+    print(result.title)
+    print(result.table)
+    return 0
+
+
 def _build_parser():
     parser = argparse.ArgumentParser(
         prog="sknc",
@@ -323,6 +408,7 @@ def _build_parser():
     subparsers.required = True
     _add_compare(subparsers)
     _add_infoplane(subparsers)
+    _add_bench(subparsers)
     return parser
 
 
