@@ -30,6 +30,12 @@ def _positive_float(text):
     return value
 
 
+def _add_data_home(parser):
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
+    )
+
+
 def _add_infoplane(subparsers):
     from sknc._jobs.infoplane import run_infoplane
 
@@ -76,9 +82,7 @@ def _add_infoplane(subparsers):
         "--noise-variance", type=_positive_float, default=d["noise_variance"]
     )
     parser.add_argument("--n-clusters", type=_positive_int, default=d["n_clusters"])
-    parser.add_argument(
-        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
-    )
+    _add_data_home(parser)
     parser.add_argument(
         "--out", type=Path, default=None, help="write PNG figures and records.csv here"
     )
@@ -250,9 +254,7 @@ def _add_compare(subparsers):
         "--activation", choices=("relu", "tanh"), default=d["activation"]
     )
     parser.add_argument("--device", default="cpu")
-    parser.add_argument(
-        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
-    )
+    _add_data_home(parser)
     parser.add_argument(
         "--out", type=Path, default=Path("sknc-out"), help="directory for CSV and PNG"
     )
@@ -366,9 +368,7 @@ def _add_bench(subparsers):
         help="torch threads while measuring (default 1)",
     )
     parser.add_argument("--seed", type=int, default=d["seed"])
-    parser.add_argument(
-        "--data-home", default=None, help="directory of the data (default $SKNC_DATA)"
-    )
+    _add_data_home(parser)
     parser.set_defaults(func=_cmd_bench, parser=parser)
     return parser
 
