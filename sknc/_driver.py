@@ -247,9 +247,10 @@ class _ChainInputs:
         ones times a positive factor, and their responses the chosen ones
         times that factor only for a positively homogeneous activation and
         a zero ``bias``); and the responses fit in the budget with the
-        inputs held now and with the input of layer ``i + 2`` that layer
-        ``i + 1`` may store while they are held. Call it before
-        :meth:`chunks` of layer ``i``.
+        inputs held now, and with the input of layer ``i + 2`` if that is a
+        hidden layer (stored while layer ``i + 2`` is scored, when the
+        responses are still held as layer ``i + 1``'s input). Call it
+        before :meth:`chunks` of layer ``i``.
         """
         spec = self.specs[i]
         scalable = bias == 0 and _homogeneous(spec.activation)
@@ -262,12 +263,12 @@ class _ChainInputs:
             return None  # running the layer again costs less
         itemsize = torch.empty(0, dtype=self.dtype).element_size()
         rows = len(self.order)
-        # The responses are held while layer i is scored, with the inputs
-        # stored now, and while layer i + 1 is scored, with the input of
-        # layer i + 2 that it may store.
+        # The responses are held from layer i to layer i + 2: with the
+        # inputs stored now, then with layer i + 2's input, which chunks()
+        # stores if layer i + 2 is a hidden layer.
         now = sum(t.numel() for t in self.stored.values()) * itemsize
         later = 0
-        if i + 2 < self.n_layers:
+        if i + 2 < self.n_layers - 1:
             later = rows * math.prod(self.specs[i + 2].input_shape[1:]) * itemsize
         if max(now, later) + rows * m * itemsize > self.budget:
             return None

@@ -494,9 +494,11 @@ def _target_bins(score, n_bins, required=True):
     )
 
 
-def _check_class_rows(classes, codes, weights, advice):
-    """Refuse a class scored on fewer than 2 rows (a row of weight ``w``
-    counting as ``w`` rows, as if repeated): its spread is not defined."""
+def _check_class_rows(classes, codes, weights):
+    """Refuse a class with fewer than 2 rows (a row of weight ``w`` counting
+    as ``w`` rows, as if repeated): its spread is not defined. The scoring
+    subset keeps 2 rows of every class that passes
+    (:func:`stratified_subset`)."""
     counts = np.bincount(codes, minlength=len(classes))
     if weights is not None:
         mass = np.bincount(codes, weights=weights, minlength=len(classes))
@@ -506,11 +508,11 @@ def _check_class_rows(classes, codes, weights, advice):
         bad = bad.item() if isinstance(bad, np.generic) else bad
         raise ValueError(
             "each class needs at least 2 scoring rows (or one of weight 2); "
-            f"class {bad!r} has {counts.min()} ({advice})"
+            f"class {bad!r} has {counts.min()} (give it more rows or leave it out)"
         )
 
 
-def stratified_subset(strata, size, rng, min_rows=0):
+def stratified_subset(strata, size, rng, min_rows=0, weights=None):
     """Sorted indices of about ``size`` rows drawn with ``rng`` (a
     RandomState), stratified by ``strata`` (integer codes).
 
@@ -519,7 +521,9 @@ def stratified_subset(strata, size, rng, min_rows=0):
     each outnumber the strata); elsewhere each stratum gets its share of
     ``size`` (largest remainders), drawn within it. Then every stratum with
     fewer than ``min_rows`` drawn rows gets more of its own, up to
-    ``min_rows`` or all it has: a few rows beyond ``size`` at most.
+    ``min_rows`` or all it has: at most ``min_rows`` rows per stratum
+    beyond ``size``. With row ``weights``, a stratum whose drawn rows
+    weigh ``min_rows`` or more needs none.
     """
     n = len(strata)
     idx = np.arange(n)
@@ -543,9 +547,13 @@ def stratified_subset(strata, size, rng, min_rows=0):
             ]
         )
     have = np.bincount(strata[chosen], minlength=len(counts))
-    for c in np.flatnonzero(have < np.minimum(min_rows, counts)):
+    need = np.minimum(min_rows, counts)
+    if weights is not None:
+        mass = np.bincount(strata[chosen], weights[chosen], minlength=len(counts))
+        need = np.where(mass >= min_rows, 0, need)
+    for c in np.flatnonzero(have < need):
         rest = np.setdiff1d(np.flatnonzero(strata == c), chosen)
-        more = rng.choice(rest, min(min_rows, counts[c]) - have[c], replace=False)
+        more = rng.choice(rest, need[c] - have[c], replace=False)
         chosen = np.concatenate([chosen, more])
     return np.sort(chosen)
 
@@ -603,9 +611,9 @@ class NeuronCampaign(BaseInitializer):
         close. ``sknc compare`` uses He, as the paper.
     max_samples : int or None, default=2000
         Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
-        Every class keeps at least 2 rows (a few rows more where a class's
-        share is smaller); a class with fewer than 2 rows in ``X`` (or one
-        of weight 2) is refused.
+        Every class keeps at least 2 rows (up to 2 rows per class beyond
+        ``max_samples`` where a class's share is smaller); a class with
+        fewer than 2 rows in ``X`` (or one of weight 2) is refused.
     class_balanced : bool, default=True
         Share each layer's neurons over the classes (a candidate belongs to
         the class of its largest mean response).
@@ -774,19 +782,16 @@ class NeuronCampaign(BaseInitializer):
         w = None if sample_weight is None else sample_weight[rows]
         # Before the subset is drawn: a class too small in the data itself
         # is not a matter of max_samples.
-        _check_class_rows(classes, codes, w, "give it more rows or leave it out")
+        _check_class_rows(classes, codes, w)
         if self.max_samples is not None and self.max_samples < len(codes):
             if self.max_samples < 2 * len(classes):
                 raise ValueError(
                     f"max_samples={self.max_samples} is too small: each of the "
                     f"{len(classes)} classes needs at least 2 scoring rows"
                 )
-        # Every class keeps 2 of its rows (its only row if of weight 2).
-        idx = self._stratified_subset(codes, rng, min_rows=2)
+        # Every class keeps 2 of its rows, or rows of weight 2 in all.
+        idx = self._stratified_subset(codes, rng, min_rows=2, weights=w)
         weights = None if w is None else torch.from_numpy(w[idx])
-        _check_class_rows(
-            classes, codes[idx], None if w is None else w[idx], "raise max_samples"
-        )
         return classes, rows[idx], torch.from_numpy(codes[idx]), weights
 
     def _initialize(self, module, X, y, generator, rng, sample_weight=None):
@@ -816,12 +821,12 @@ class NeuronCampaign(BaseInitializer):
             fitted["classes_"] = classes
         return fitted
 
-    def _stratified_subset(self, strata, rng, min_rows=0):
+    def _stratified_subset(self, strata, rng, min_rows=0, weights=None):
         """Sorted indices of the scoring rows: all, or ``max_samples`` of
         them drawn with ``rng`` (see :func:`stratified_subset`)."""
         if self.max_samples is None:
             return np.arange(len(strata))
-        return stratified_subset(strata, self.max_samples, rng, min_rows)
+        return stratified_subset(strata, self.max_samples, rng, min_rows, weights)
 
     def _regression_rows(self, X, y, rng, sample_weight, target):
         """Check real-valued targets and draw the scoring subset, stratified
@@ -846,18 +851,20 @@ class NeuronCampaign(BaseInitializer):
         if bins is None:
             # Ties leave no bins of 2 rows: a plain random subset.
             bins = np.zeros(len(Y), dtype=np.int64)
+        n_bins = int(bins.max()) + 1
+        if target == "binned" and subset and self.max_samples < 2 * n_bins:
+            raise ValueError(
+                f"max_samples={self.max_samples} is too small: each of the "
+                f"{n_bins} bins of y needs at least 2 scoring rows (lower n_bins "
+                "or raise max_samples)"
+            )
+        # Each bin of "binned" keeps 2 of its rows (they are its classes).
         idx = self._stratified_subset(bins, rng, min_rows=2 * (target == "binned"))
         weights = None
         if sample_weight is not None:
             weights = torch.from_numpy(sample_weight[rows[idx]])
         if target == "binned":
             classes, codes = np.unique(bins[idx], return_inverse=True)
-            counts = np.bincount(codes, minlength=len(classes))
-            if counts.min() < 2:
-                raise ValueError(
-                    "each bin of y needs at least 2 scoring rows; one has "
-                    f"{counts.min()} (lower n_bins or give more rows)"
-                )
             return classes, rows[idx], torch.from_numpy(codes), weights, None
         Ys = Y[idx]
         w = np.ones(len(idx)) if weights is None else weights.numpy()

@@ -286,11 +286,30 @@ def test_responses_kept_only_where_cheaper_than_the_product(ratio, expected):
     assert [r["passed_on"] for r in reports] == [expected, False]
 
 
-def test_budget_counts_the_inputs_already_held(monkeypatch):
-    """Check that a later layer's kept responses are counted with the
-    inputs stored at that moment: the second layer of a 3-layer chain
-    passes on only if its responses and the responses kept as its own
-    input fit in X's size."""
+@pytest.mark.parametrize(
+    "widths, expected",
+    [
+        # 12 -> 3 -> w -> 2. Layer 0 (6 candidates) keeps 6 numbers per
+        # row; layer 2 is the output layer, its input is never stored.
+        # Layer 1 (2w candidates) holds layer 0's 6 kept responses plus
+        # its own 2w: 6 + 4 = 10 for w = 2, 6 + 8 = 14 for w = 4 or more.
+        ((3, 2), [True, True, False]),
+        ((3, 4), [True, False, False]),
+        ((3, 7), [True, False, False]),
+        # 12 -> 3 -> w -> 2 -> 2. Layer 2 is hidden: its input (w per row)
+        # is stored while it is scored, beside layer 0's 6 responses still
+        # held: 6 + 4 = 10 fits, 6 + 7 = 13 does not.
+        ((3, 4, 2), [True, False, True, False]),
+        ((3, 7, 2), [False, False, True, False]),
+    ],
+)
+def test_budget_counts_the_inputs_held_with_the_responses(
+    monkeypatch, widths, expected
+):
+    """Check that kept responses are counted with the inputs stored while
+    they are held, within X's size (12 numbers per row): those stored when
+    they are kept, and the input of the layer after next where that is a
+    hidden layer."""
     import sknc._driver as driver
 
     monkeypatch.setattr(driver, "CHAIN_CACHE_FLOOR", 0)
@@ -298,24 +317,21 @@ def test_budget_counts_the_inputs_already_held(monkeypatch):
     rng = np.random.RandomState(0)
     y = torch.from_numpy(np.arange(60) % 2)
     X = torch.from_numpy(rng.normal(size=(60, 12)).astype(np.float32))
-    # X: 12 numbers per row. Layer 0 (12 -> 3, 6 candidates) passes on:
-    # 6 kept, then the input of layer 2 (w <= 4) stored beside them, 10 at
-    # most; layer 1 (3 -> w, 2w candidates) holds its input (layer 0's 6
-    # responses per row) plus 2w: 6 + 4 = 10 for w = 2, 6 + 8 = 14 for
-    # w = 4. With w = 7, layer 0's 6 responses and the 7 numbers of layer
-    # 2's input (stored while layer 1 is scored) would make 13 > 12.
-    for width, expected in ((2, [True, True]), (4, [True, False]), (7, [False] * 2)):
-        net = nn.Sequential(
-            nn.Linear(12, 3),
-            nn.ReLU(),
-            nn.Linear(3, width),
-            nn.ReLU(),
-            nn.Linear(width, 2),
-        )
-        reports = run_campaign(
-            net, X, y, 2, trace(net, X[:2]), [0.5] * 3, **_params(chunk_size=16)
-        )
-        assert [r["passed_on"] for r in reports] == [*expected, False]
+    sizes = [12, *widths, 2]
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    net = nn.Sequential(*layers[:-1])
+    reports = run_campaign(
+        net,
+        X,
+        y,
+        2,
+        trace(net, X[:2]),
+        [0.5] * len(expected),
+        **_params(chunk_size=16),
+    )
+    assert [r["passed_on"] for r in reports] == expected
 
 
 @pytest.mark.parametrize("sparse", [False, True])

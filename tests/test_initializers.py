@@ -226,8 +226,6 @@ def test_stratified_subset_is_train_test_split_where_it_stratifies():
     [
         # 3 rows left over for 10 classes: train_test_split refuses.
         ([201] * 3 + [200] * 7, 2000, 0, [200] * 3 + [200] * 7),
-        # A class of 2 rows in 3000 keeps both (1.3 is its share).
-        ([1499, 1499, 2], 2000, 2, [999, 999, 2]),
         # A class of one row (weight 2 in the campaign) is kept.
         ([50, 49, 1], 20, 2, [10, 10, 1]),
     ],
@@ -246,6 +244,26 @@ def test_stratified_subset_shares_and_minimum(sizes, size, min_rows, expected):
     assert got == expected
 
 
+@pytest.mark.parametrize(
+    "min_rows, weight, expected",
+    [(0, 1.0, [1000, 999, 1]), (2, 1.0, [1000, 999, 2]), (2, 5.0, [1000, 999, 1])],
+)
+def test_stratified_subset_tops_up_short_classes(min_rows, weight, expected):
+    """Check the minimum on train_test_split's draw: a class of 2 rows in
+    6000 gets 1 of 2000 (its share is 0.67); min_rows=2 adds its other row,
+    unless the drawn row weighs 2 or more (then the draw is left as it is,
+    row for row)."""
+    from sknc._initializers import stratified_subset
+
+    strata = np.repeat(np.arange(3), [3000, 2998, 2])
+    strata = strata[np.random.RandomState(1).permutation(len(strata))]
+    weights = np.where(strata == 2, weight, 1.0)
+    plain = stratified_subset(strata, 2000, np.random.RandomState(0))
+    idx = stratified_subset(strata, 2000, np.random.RandomState(0), min_rows, weights)
+    assert np.bincount(strata[idx]).tolist() == expected
+    assert np.isin(plain, idx).all()
+
+
 def test_campaign_scores_classes_of_two_rows_in_a_subset():
     """Check that a class of 2 rows keeps both in a subset where its share
     is below 2, and that 10 classes in 2003 rows get a subset of 2000
@@ -259,6 +277,20 @@ def test_campaign_scores_classes_of_two_rows_in_a_subset():
     y = np.arange(2003) % 10
     nc = NeuronCampaign(random_state=0).initialize(_mlp((8, 6, 10)), X[:2003], y)
     assert nc.report_[0]["n_rows"] == 2000
+
+
+def test_binned_refuses_fewer_scoring_rows_than_two_per_bin():
+    """Check that target="binned" with max_samples below 2 rows per bin is
+    refused, naming the bins (as classes are)."""
+    X = np.random.RandomState(0).rand(1000, 3).astype(np.float32)
+    y = np.linspace(0.0, 1.0, 1000)
+    with pytest.raises(ValueError, match="max_samples=12 is too small: each of the 10"):
+        NeuronCampaign(target="binned", max_samples=12).initialize(
+            nn.Linear(3, 2), X, y
+        )
+    nc = NeuronCampaign(target="binned", max_samples=20, random_state=0)
+    nc.initialize(nn.Linear(3, 2), X, y)
+    assert nc.report_[0]["n_rows"] == 20
 
 
 @pytest.mark.parametrize("max_samples", [None, 2000, 20])

@@ -154,8 +154,8 @@ default="bin"
         Labels of ``X``. If None, the ``y`` passed to ``fit`` (when ``X`` is
         None too; in the sknc estimators, the class labels also in a fit
         with ``sample_weight`` or ``class_weight``); without labels I(T;Y)
-        is NaN. I(T;Y) needs discrete labels: real-valued targets (a
-        regressor's) are refused.
+        is NaN. I(T;Y) needs discrete labels: continuous targets (a
+        regressor's, unless they are whole numbers) are refused.
 
     layers : list of str, default=None
         Names of the submodules (``net.module_.named_modules()``) whose
