@@ -225,3 +225,29 @@ def test_records_from_history_rebuild_the_callback_records():
     keys = ("epoch", "layer", "layer_index", "i_xt", "i_ty")
     expected = [{k: r[k] for k in keys} for r in cb.records_]
     assert records_from_history(net.history) == expected
+
+
+def test_information_plane_random_state_seeds_random_estimators():
+    """Check that random_state makes a k-means plane reproducible (the same
+    records from two nets), leaves an estimator's own seed alone, and that
+    None leaves a string-named estimator unseeded."""
+    from sknc.information import KMeansEstimator
+
+    X, y = _data()
+
+    def records(cb):
+        _net(_module(), cb, max_epochs=1).fit(X, y)
+        return cb.records_
+
+    kw = dict(epochs=[0], estimator="kmeans")
+    first = records(InformationPlane(**kw, random_state=0))
+    assert records(InformationPlane(**kw, random_state=0)) == first
+    own = InformationPlane(estimator=KMeansEstimator(random_state=5), random_state=0)
+    assert own.initialize().estimator_.random_state == 5
+    assert (
+        InformationPlane(estimator="kmeans").initialize().estimator_.random_state
+        is None
+    )
+    seeded = InformationPlane(estimator="kmeans", random_state=0).initialize()
+    assert isinstance(seeded.estimator_.random_state, int)
+    assert InformationPlane(random_state=0).initialize().estimator_.get_params()

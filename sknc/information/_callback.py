@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
@@ -168,6 +169,12 @@ default="bin"
     include_output : bool, default=False
         With ``layers=None``, also measure the output layer.
 
+    random_state : int, RandomState instance or None, default=None
+        Seeds an estimator that draws at random (k-means' starts, KDE's
+        row subset) and has no seed of its own: one named by a string, or
+        an instance whose ``random_state`` is None. The same seed then
+        gives the same records; None leaves such an estimator unseeded.
+
     Attributes
     ----------
     records_ : list of dict
@@ -212,6 +219,7 @@ default="bin"
         y=None,
         layers=None,
         include_output=False,
+        random_state=None,
     ):
         self.epochs = epochs
         self.n_points = n_points
@@ -220,11 +228,19 @@ default="bin"
         self.y = y
         self.layers = layers
         self.include_output = include_output
+        self.random_state = random_state
 
     def initialize(self):
         """Reset the records; called by skorch when the net is initialized."""
         self._check_params()
         self.estimator_ = get_estimator(self.estimator)
+        if (
+            self.random_state is not None
+            and "random_state" in self.estimator_.get_params()
+            and self.estimator_.random_state is None
+        ):
+            seed = check_random_state(self.random_state).randint(0, 2**31 - 1)
+            self.estimator_.set_params(random_state=int(seed))
         self.records_ = []
         self.epochs_ = None
         self.pending_init_ = None
