@@ -674,7 +674,7 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
         weights = self._row_weights(X, codes, all_classes, sample_weight, method)
         return {
             "y": codes,
-            "init_y": codes,
+            "init_y": all_classes[codes],
             "weights": weights,
             "stratify": codes,
             "n_outputs": len(all_classes),

@@ -460,3 +460,16 @@ def test_partial_fit_refuses_early_stopping(small_digits, fitted):
         np.testing.assert_array_equal(clf.predict_proba(X), before)
     else:
         assert not hasattr(clf, "net_")
+
+
+def test_campaign_sees_the_users_labels():
+    """Check that the classifier's campaign scores the labels as given: its
+    classes_ are the labels, and a class it refuses is named by its label,
+    not an internal code."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(50, 3).astype(np.float32)
+    y = np.array(["cat"] * 25 + ["dog"] * 24 + ["eel"])
+    clf = _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X[:49], y[:49])
+    assert clf.initializer_.classes_.tolist() == ["cat", "dog"]
+    with pytest.raises(ValueError, match="class 'eel' has 1 .give it more rows"):
+        _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X, y)
