@@ -65,7 +65,10 @@ _TRAINING_PARAMETERS = """\
         or an object with an ``initialize(module, X, y)`` method such as
         :class:`~sknc.NeuronCampaign`. It is cloned before use; a name, or
         an object whose ``random_state`` is None, is seeded from this
-        estimator's ``random_state``.
+        estimator's ``random_state``. It is called with the network's module
+        and the rows it trains on (without those held out by
+        ``early_stopping``): ``X``, and ``y`` as given to ``fit`` for a
+        classifier (the labels), as rows x outputs float64 for a regressor.
     max_epochs : int, default=100
         Most passes over the training rows in ``fit`` (sklearn's
         ``max_iter``, 200 there); the stopping rule (``tol``) may end
