@@ -152,6 +152,15 @@ class _HookInputs:
         """Layer ``i`` is written."""
 
 
+def layer_chunks(module, spec, X, chunk_size, device, dtype):
+    """Yield ``(rows, H)``: slices of ``X``'s rows and the input of
+    ``spec``'s layer on them, ``chunk_size`` rows at a time (None: all at
+    once), each from a forward of ``module``; sparse ``X`` is made dense a
+    chunk at a time."""
+    order = torch.arange(len(X))
+    return _HookInputs(module, [spec], X, order, chunk_size, device, dtype).chunks(0)
+
+
 class _ChainInputs:
     """Input of each layer of a chain, computed once from the layer before.
 

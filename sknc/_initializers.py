@@ -33,10 +33,15 @@ from sknc._distributions import (
     orthogonal,
     xavier_normal,
 )
-from sknc._driver import non_finite_message, preactivation_std, run_campaign
+from sknc._driver import (
+    layer_chunks,
+    non_finite_message,
+    preactivation_std,
+    run_campaign,
+)
 from sknc._quantiles import quantile_bin_codes
 from sknc._sparse import SparseRows, is_sparse
-from sknc._trace import WEIGHT_LAYERS, layer_fans, layer_input, trace
+from sknc._trace import WEIGHT_LAYERS, layer_fans, trace
 from sknc._validation import (
     check_device,
     check_real_targets,
@@ -322,6 +327,10 @@ class OrthogonalInit(_DrawInit):
         return orthogonal(n, fan_in, fan_out, generator, gain=self.gain)
 
 
+#: Rows of a sparse X that LSUVInit makes dense at a time.
+LSUV_CHUNK = 2048
+
+
 class LSUVInit(BaseInitializer):
     """Layer-sequential unit-variance initialization (Mishkin & Matas 2016).
 
@@ -339,7 +348,8 @@ class LSUVInit(BaseInitializer):
         Rescaling rounds per layer.
     max_samples : int or None, default=1024
         Rows used to measure the output variance (a random subset);
-        ``None`` uses all rows.
+        ``None`` uses all rows. Rows of a sparse ``X`` are made dense 2048
+        at a time, not all together.
     random_state : int, RandomState instance or None, default=None
         Seeds the orthogonal draws and the row subset.
 
@@ -403,9 +413,14 @@ class LSUVInit(BaseInitializer):
             weights = None if weights is None else weights[idx]
         dtype = next(module.parameters()).dtype
         device = next(module.parameters()).device
-        X = _dense(X, device, dtype)  # sparse X: max_samples dense rows
+        # Dense rows go through the module at once, as they are; sparse
+        # rows are made dense LSUV_CHUNK rows at a time, not all together.
+        sparse = isinstance(X, SparseRows)
+        chunk = LSUV_CHUNK if sparse else None
+        if not sparse:
+            X = X.to(device=device, dtype=dtype)
         scales = []
-        for spec in _trace(module, X[:2]).specs:
+        for spec in _trace(module, _dense(X, device, dtype, n=2)).specs:
             layer = spec.layer
             k, fan_in, fan_out = layer_fans(layer)
             w = orthogonal(k, fan_in, fan_out, generator)
@@ -415,11 +430,10 @@ class LSUVInit(BaseInitializer):
                     layer.bias.zero_()
             total = 1.0
             for _ in range(self.max_iter):
-                H = layer_input(module, layer, X)
                 with torch.no_grad():
                     std = preactivation_std(
                         spec,
-                        [(slice(None), H)],
+                        layer_chunks(module, spec, X, chunk, device, dtype),
                         layer.weight.flatten(1),
                         0.0,
                         None,

@@ -152,3 +152,22 @@ def test_sparse_nan_is_refused(digits):
             NCMLPClassifier(max_epochs=1).fit(Xs, y)
         with pytest.raises(ValueError, match="NaN"):
             NeuronCampaign().initialize(_net(), Xs, y)
+
+
+def test_lsuv_makes_sparse_rows_dense_a_chunk_at_a_time(digits, monkeypatch):
+    """Check that LSUVInit runs the module on at most LSUV_CHUNK dense rows
+    of a sparse X at a time (not all max_samples rows at once), and writes
+    the weights of the dense X to float32 rounding (the spread is merged
+    over chunks)."""
+    import sknc._initializers as initializers
+
+    monkeypatch.setattr(initializers, "LSUV_CHUNK", 100)
+    X, y = digits
+    a, b = _net(), _net()
+    LSUVInit(random_state=0, max_samples=None).initialize(a, X, y)
+    rows = []
+    b.register_forward_pre_hook(lambda mod, args: rows.append(len(args[0])))
+    LSUVInit(random_state=0, max_samples=None).initialize(b, sp.csr_matrix(X), y)
+    assert max(rows) == 100 and sum(rows) > len(X)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb, rtol=1e-5, atol=1e-6)
