@@ -157,8 +157,14 @@ def layer_chunks(module, spec, X, chunk_size, device, dtype):
     ``spec``'s layer on them, ``chunk_size`` rows at a time (None: all at
     once), each from a forward of ``module``; sparse ``X`` is made dense a
     chunk at a time."""
+    if chunk_size is None and not isinstance(X, SparseRows):
+        # All the rows at once, as they are: no copy of X.
+        X = X.to(device=device, dtype=dtype)
+        yield slice(0, len(X)), layer_input(module, spec.layer, X)
+        return
     order = torch.arange(len(X))
-    return _HookInputs(module, [spec], X, order, chunk_size, device, dtype).chunks(0)
+    inputs = _HookInputs(module, [spec], X, order, chunk_size, device, dtype)
+    yield from inputs.chunks(0)
 
 
 class _ChainInputs:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from sknc import NCMLPClassifier
 from sknc._campaign import n_candidates
 from sknc._distributions import make_generator
 from sknc._initializers import NeuronCampaign
@@ -82,8 +83,6 @@ def training_epoch(X, y, hidden, seed, durations, **params):
     records it (``history_[-1, "dur"]``: the pass over the batches, without
     the input validation of every ``partial_fit`` call).
     """
-    from sknc import NCMLPClassifier
-
     clf = NCMLPClassifier(
         hidden, initializer="he", max_epochs=0, random_state=seed, **params
     ).fit(X, y)
