@@ -146,8 +146,10 @@ class NCInitTransformer(
             module_seed, init_seed = draw_seed(rng), draw_seed(rng)
             module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
             initializer = resolve_initializer(self.initializer, init_seed)
+            # The labels as given: an error names a class by its label.
+            labels = classes[codes]
             run_initializer(
-                initializer, module.to(self.device), X, codes, sample_weight
+                initializer, module.to(self.device), X, labels, sample_weight
             )
         self.module_ = module.cpu()
         self.initializer_ = initializer
