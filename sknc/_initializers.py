@@ -625,9 +625,10 @@ class NeuronCampaign(BaseInitializer):
         close. ``sknc compare`` uses He, as the paper.
     max_samples : int or None, default=2000
         Scoring rows, a stratified random subset of ``X``; ``None`` uses all.
-        Every class keeps at least 2 rows (up to 2 rows per class beyond
-        ``max_samples`` where a class's share is smaller); a class with
-        fewer than 2 rows in ``X`` (or one of weight 2) is refused.
+        Every class keeps at least 2 rows, or rows of weight 2 in all (up to
+        2 rows per class beyond ``max_samples`` where a class's share is
+        smaller); a class with fewer than 2 rows in ``X`` (or one of weight
+        2) is refused.
     class_balanced : bool, default=True
         Share each layer's neurons over the classes (a candidate belongs to
         the class of its largest mean response).
