@@ -288,7 +288,7 @@ class _ChainInputs:
         if max(now, later) + rows * m * itemsize > self.budget:
             return None
         self.reusing.add(i)
-        return torch.empty(len(self.order), m, device=self.device, dtype=self.dtype)
+        return torch.empty(rows, m, device=self.device, dtype=self.dtype)
 
     def pass_on(self, i, responses, chosen, scale=None):
         """Keep the ``chosen`` columns of ``responses`` (from
