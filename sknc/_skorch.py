@@ -71,9 +71,9 @@ class NeuralNet(_CallbacksSeeTargets, _LeanTraining, NeuralNetClassifier):
     """skorch's classifier with a cheaper switch to train mode."""
 
     def _targets_alone(self, y):
-        """Class codes: rows of (code, weight) have a second column."""
-        y = np.asarray(y)
-        return y[:, 0].astype(np.int64) if y.ndim == 2 else y
+        """Class codes, without the weight column of a weighted fit."""
+        codes, weights = split_weights(np.asarray(y), 1)
+        return codes if weights is None else codes[:, 0].astype(np.int64)
 
 
 class NeuralNetRegressor(
@@ -82,14 +82,10 @@ class NeuralNetRegressor(
     """skorch's regressor with a cheaper switch to train mode."""
 
     def _targets_alone(self, y):
-        """Real targets (float32, as the estimator trains on them): weighted
-        rows have one column more than outputs."""
-        y = np.asarray(y)
-        flat = y.reshape(len(y), -1)
-        n_outputs = self.criterion_.n_outputs
-        if flat.shape[1] != n_outputs + 1:
-            return y
-        return flat[:, :n_outputs].astype(np.float32)
+        """Real targets, without the weight column of a weighted fit
+        (float32, as the estimator trains on them)."""
+        targets, weights = split_weights(np.asarray(y), self.criterion_.n_outputs)
+        return targets if weights is None else targets.astype(np.float32)
 
 
 def weighted_targets(targets, sample_weight):
@@ -102,6 +98,32 @@ def weighted_targets(targets, sample_weight):
     """
     targets = np.asarray(targets).reshape(len(sample_weight), -1)
     return np.column_stack([targets, sample_weight]).astype(np.float64)
+
+
+def split_weights(target, n_outputs):
+    """Read a training target back: ``(targets, weights)``.
+
+    The one reader of :func:`weighted_targets`' layout, for numpy arrays
+    and torch tensors alike. A ``target`` of ``n_outputs`` columns (or 1-D,
+    one output) is unweighted: it comes back as it is, with ``weights``
+    None. One column more: the last column is the weights (1-D) and the
+    others the targets, as (rows, ``n_outputs``).
+
+    Raises
+    ------
+    ValueError
+        If ``target`` has neither ``n_outputs`` nor ``n_outputs + 1``
+        columns.
+    """
+    flat = target.reshape(len(target), -1)
+    if flat.shape[1] == n_outputs:
+        return target, None
+    if flat.shape[1] == n_outputs + 1:
+        return flat[:, :n_outputs], flat[:, n_outputs]
+    raise ValueError(
+        f"a target of {flat.shape[1]} columns for {n_outputs} output(s): "
+        f"expected {n_outputs} columns, or {n_outputs + 1} with row weights last"
+    )
 
 
 class WeightedCrossEntropy(nn.Module):
@@ -117,10 +139,11 @@ class WeightedCrossEntropy(nn.Module):
     """
 
     def forward(self, logits, target):
-        if target.dim() == 1:
+        codes, w = split_weights(target, 1)
+        if w is None:
             return F.cross_entropy(logits, target)
-        losses = F.cross_entropy(logits, target[:, 0].long(), reduction="none")
-        w = target[:, 1].to(losses.dtype)
+        losses = F.cross_entropy(logits, codes[:, 0].long(), reduction="none")
+        w = w.to(losses.dtype)
         total = w.sum()
         return (losses * w).sum() / torch.where(total > 0, total, 1.0)
 
@@ -140,11 +163,12 @@ class WeightedSquaredError(nn.Module):
         self.n_outputs = n_outputs
 
     def forward(self, pred, target):
-        target = target.reshape(len(target), -1)
-        if target.shape[1] == self.n_outputs:
-            return 0.5 * F.mse_loss(pred, target.to(pred.dtype))
-        sq = (pred - target[:, :-1].to(pred.dtype)) ** 2
-        w = target[:, -1].to(pred.dtype)
+        target, w = split_weights(target, self.n_outputs)
+        target = target.reshape(len(target), -1).to(pred.dtype)
+        if w is None:
+            return 0.5 * F.mse_loss(pred, target)
+        sq = (pred - target) ** 2
+        w = w.to(pred.dtype)
         total = w.sum()
         per_output = (sq * w[:, None]).sum(dim=0) / torch.where(total > 0, total, 1.0)
         return 0.5 * per_output.mean()
@@ -154,11 +178,10 @@ def _weighted_r2(net, X, y):
     """Validation R^2, weighted by the rows' weights when ``y`` has them."""
     from sklearn.metrics import r2_score
 
-    y = np.asarray(y).reshape(len(y), -1)
     pred = np.asarray(net.predict(X)).reshape(len(y), -1)
-    if y.shape[1] == pred.shape[1]:
-        return float(r2_score(y, pred))
-    return float(r2_score(y[:, :-1], pred, sample_weight=y[:, -1]))
+    y, weights = split_weights(np.asarray(y), pred.shape[1])
+    y = y.reshape(len(y), -1)
+    return float(r2_score(y, pred, sample_weight=weights))
 
 
 def weighted_valid_r2():
@@ -170,11 +193,9 @@ def weighted_valid_r2():
 
 def _weighted_accuracy(net, X, y):
     """Validation accuracy, weighted by the rows' weights when ``y`` has them."""
-    y = np.asarray(y)
+    codes, weights = split_weights(np.asarray(y), 1)
     pred = net.predict(X)
-    if y.ndim == 1:
-        return float(np.mean(pred == y))
-    return float(np.average(pred == y[:, 0], weights=y[:, 1]))
+    return float(np.average(pred == codes.reshape(-1), weights=weights))
 
 
 def weighted_valid_acc():

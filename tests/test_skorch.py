@@ -8,7 +8,13 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
 
 from sknc import NCMLPClassifier
-from sknc._skorch import EpochLoss, has_fused_adam
+from sknc._skorch import (
+    EpochLoss,
+    WeightedSquaredError,
+    has_fused_adam,
+    split_weights,
+    weighted_targets,
+)
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +136,35 @@ def test_callbacks_see_targets_without_row_weights(small_digits, n_outputs):
     for a, b in zip(plain, weighted):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_split_weights_reads_back_weighted_targets(as_tensor, n_outputs):
+    """Check that split_weights returns exactly the targets and weights that
+    weighted_targets put together, and an unweighted target as it is, for
+    numpy arrays and tensors."""
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, 5, size=(7, n_outputs)).astype(np.float64)
+    if n_outputs == 1:
+        targets = targets[:, 0]  # class codes, or one real output: 1-D
+    weights = rng.random(7)
+    packed = weighted_targets(targets, weights)
+    plain = targets
+    if as_tensor:
+        packed, plain = torch.from_numpy(packed), torch.from_numpy(plain)
+    got, w = split_weights(packed, n_outputs)
+    np.testing.assert_array_equal(np.asarray(got), targets.reshape(7, n_outputs))
+    np.testing.assert_array_equal(np.asarray(w), weights)
+    same, none = split_weights(plain, n_outputs)
+    assert same is plain and none is None
+
+
+def test_split_weights_refuses_a_target_of_another_width():
+    """Check that a target neither n_outputs nor n_outputs + 1 wide is an
+    error naming both widths, where the squared error used to read it as
+    weighted."""
+    with pytest.raises(ValueError, match="4 columns for 2 output.*2 columns, or 3"):
+        split_weights(np.zeros((5, 4)), 2)
+    with pytest.raises(ValueError, match="4 columns for 2 output"):
+        WeightedSquaredError(2)(torch.zeros(5, 2), torch.zeros(5, 4))
