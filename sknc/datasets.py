@@ -7,6 +7,7 @@ anywhere, :func:`sklearn.datasets.load_digits` is bundled with scikit-learn.
 
 import gzip
 import os
+import zlib
 from os import PathLike
 from pathlib import Path
 
@@ -151,7 +152,7 @@ def _read_idx(path, *, magic, ndim):
     if raw[:2] == _GZIP_MAGIC:
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"Could not decompress {path}: {exc}") from exc
     # Check the magic number first: it says more than any size mismatch.
     found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None

@@ -245,12 +245,19 @@ def test_load_mnist_truncated_error(tmp_path):
         load_mnist(tmp_path)
 
 
-def test_load_mnist_corrupt_gzip_error(tmp_path):
-    """Check that a broken gzip stream raises ValueError naming the file."""
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_load_mnist_corrupt_gzip_error(tmp_path, damage):
+    """Check that a broken gzip stream, cut short or with damaged compressed
+    bytes (zlib's own error), raises ValueError naming the file."""
     _write_tiny_mnist(tmp_path)
     path = tmp_path / "train-images-idx3-ubyte.gz"
-    path.write_bytes(path.read_bytes()[:30])
-    with pytest.raises(ValueError, match="Could not decompress"):
+    raw = bytearray(path.read_bytes())
+    if damage == "truncate":
+        raw = raw[:30]
+    else:
+        raw[10:14] = bytes(b ^ 0xFF for b in raw[10:14])  # the deflate header
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="Could not decompress .*train-images"):
         load_mnist(tmp_path)
 
 
