@@ -7,6 +7,7 @@ and dispatches.
 import argparse
 import inspect
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -28,6 +29,29 @@ def _positive_float(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}")
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed in [0, 2**32 - 1], got {value}"
+        )
+    return value
+
+
+def _writable_dir(parser, path):
+    """Create ``path`` (and its parents) and check that a file can be written
+    there, before any work: a run is not lost to a bad ``--out``."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        parser.error(f"argument --out: cannot write to {path}: {exc}")
 
 
 def _add_data_home(parser):
@@ -76,7 +100,7 @@ def _add_infoplane(subparsers):
         help="measured epochs (>= 2)",
     )
     parser.add_argument("--runs", type=_positive_int, default=d["runs"])
-    parser.add_argument("--seed", type=int, default=d["seed"])
+    parser.add_argument("--seed", type=_seed, default=d["seed"])
     parser.add_argument("--n-bins", type=_positive_int, default=d["n_bins"])
     parser.add_argument(
         "--noise-variance", type=_positive_float, default=d["noise_variance"]
@@ -96,6 +120,13 @@ def _cmd_infoplane(args):
         parser.error(f"argument --n-points: must be at least 2, got {args.n_points}")
     if args.n_bins < 2:
         parser.error(f"argument --n-bins: must be at least 2, got {args.n_bins}")
+    if args.seed + args.runs > 2**32:
+        parser.error(
+            f"argument --seed: run r uses seed {args.seed} + r, which must stay "
+            f"below 2**32 for {args.runs} runs"
+        )
+    if args.out is not None:
+        _writable_dir(parser, args.out)
     from sknc._jobs.infoplane import (
         DPI_FIELDS,
         dpi_summary,
@@ -124,7 +155,6 @@ def _cmd_infoplane(args):
     dpi = dpi_summary(records)
     _print_summary(records, scores, dpi)
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
         paths = [
             write_records_csv(records, args.out / "records.csv"),
             write_csv(dpi, args.out / "dpi.csv", DPI_FIELDS),
@@ -134,7 +164,10 @@ def _cmd_infoplane(args):
             f"{args.dataset}, {args.activation}, {', '.join(estimators)} "
             f"(mean of {args.runs} run{'s' if args.runs > 1 else ''})"
         )
-        paths += write_figures(records, args.out, title=title)
+        try:
+            paths += write_figures(records, args.out, title=title)
+        except ImportError as exc:
+            print(f"{exc}: no PNG", file=sys.stderr)
         for path in paths:
             print(f"wrote {path}")
     return 0
@@ -288,12 +321,18 @@ def _cmd_compare(args):
         args.parser.error(
             f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
         )
+    inits = _split_specs(args.inits)
+    if not inits:
+        args.parser.error(
+            f"argument --inits: no initializer in {args.inits!r}; e.g. he,campaign"
+        )
+    _writable_dir(args.parser, args.out)
     try:
         result = compare(
             args.dataset,
             arch=args.arch,
             hidden=args.hidden,
-            inits=_split_specs(args.inits),
+            inits=inits,
             epochs=args.epochs,
             seeds=args.seeds,
             train_size=args.train_size,
@@ -367,7 +406,7 @@ def _add_bench(subparsers):
         default=d["threads"],
         help="torch threads while measuring (default 1)",
     )
-    parser.add_argument("--seed", type=int, default=d["seed"])
+    parser.add_argument("--seed", type=_seed, default=d["seed"])
     _add_data_home(parser)
     parser.set_defaults(func=_cmd_bench, parser=parser)
     return parser

@@ -1,6 +1,7 @@
 """Tests of the ``sknc compare`` command (sknc.cli)."""
 
 import csv
+import functools
 
 import pytest
 
@@ -59,6 +60,7 @@ def test_split_specs_keeps_campaign_options_together():
         (["--hidden", "ten"], "expected widths separated by commas"),
         (["--epochs", "0"], "positive integer"),
         (["--inits", "he,kaiming"], "unknown init 'kaiming'"),
+        (["--inits", ","], "--inits: no initializer in ','"),
         (["--dataset", "cifar"], "invalid choice"),
         (["--arch", "vgg"], "invalid choice"),
         (["--arch", "lenet5", "--hidden", "10"], "--arch lenet5 has its own"),
@@ -103,3 +105,22 @@ def test_compare_diabetes_prints_mse_table(tmp_path, capsys):
     out, _ = capsys.readouterr()
     assert "diabetes" in out and "min test MSE" in out and "R^2 there" in out
     assert (tmp_path / "test_error.png").exists()
+
+
+def test_compare_refuses_an_unwritable_out_before_the_run(
+    tmp_path, capsys, monkeypatch
+):
+    """Check that an --out where no file can be written stops with status 2
+    naming it, before any training."""
+    import sknc._jobs.compare as job
+
+    @functools.wraps(job.compare)  # the CLI reads its defaults
+    def no_run(*args, **kwargs):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(job, "compare", no_run)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--quiet", "--out", str(tmp_path / "file" / "x")])
+    assert exc.value.code == 2
+    assert "argument --out: cannot write to" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """Tests of the ``sknc infoplane`` command."""
 
 import csv
+import functools
 
 import pytest
 
@@ -104,6 +105,11 @@ def test_cli_infoplane_ib12_tanh_starts_at_twelve_bits(shared_data, capsys):
         (["infoplane", "--estimator"], "--estimator: expected at least one"),
         (["infoplane", "--n-points", "1"], "--n-points: must be at least 2, got 1"),
         (["infoplane", "--noise-variance", "0"], "expected a positive number"),
+        (["infoplane", "--seed", "-1"], "--seed: expected a seed in [0, 2**32 - 1]"),
+        (
+            ["infoplane", "--seed", str(2**32 - 1), "--runs", "2"],
+            "must stay below 2**32 for 2 runs",
+        ),
         ([], "required: COMMAND"),
     ],
 )
@@ -121,3 +127,38 @@ def test_cli_infoplane_missing_data_is_a_clear_error(tmp_path, capsys):
         main(["infoplane", "--data-home", str(tmp_path), "--epochs", "1"])
     assert exc.value.code == 1
     assert "var_u.mat" in capsys.readouterr().err
+
+
+def test_cli_infoplane_refuses_an_unwritable_out_before_the_run(
+    tmp_path, capsys, monkeypatch
+):
+    """Check that an --out where no file can be written stops with status 2
+    naming it, before any training."""
+    import sknc._jobs.infoplane as job
+
+    @functools.wraps(job.run_infoplane)  # the CLI reads its defaults
+    def no_run(*args, **kwargs):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(job, "run_infoplane", no_run)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["infoplane", "--epochs", "1", "--out", str(tmp_path / "file" / "x")])
+    assert exc.value.code == 2
+    assert "argument --out: cannot write to" in capsys.readouterr().err
+
+
+def test_cli_infoplane_without_matplotlib_writes_the_csv_files(
+    tmp_path, capsys, monkeypatch
+):
+    """Check that without matplotlib (an optional extra) --out still writes
+    the CSV files, says there is no PNG, and exits 0."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    out = tmp_path / "iris"
+    argv = ["infoplane", "--dataset", "iris", "--epochs", "1", "--n-points", "2"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["dpi.csv", "records.csv"]
+    assert "pip install sknc[plots]: no PNG" in capsys.readouterr().err
