@@ -8,6 +8,7 @@ architecture.
 """
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -20,12 +21,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from sknc._initializers import (
     INITIALIZERS,
+    InitializerParams,
     for_real_targets,
     resolve_initializer,
     run_initializer,
@@ -181,7 +183,7 @@ def with_training_parameters(cls):
     return cls
 
 
-class BaseNCNet(BaseEstimator):
+class BaseNCNet(InitializerParams, BaseEstimator):
     """Shared code of the sknc estimators trained with skorch (not public).
 
     A subclass defines its architecture parameters and three hooks:
@@ -282,8 +284,16 @@ class BaseNCNet(BaseEstimator):
                 f"{name}: optimizer must be 'adam', 'sgd' or a subclass of "
                 f"torch.optim.Optimizer; got {self.optimizer!r}"
             )
-        for cb in self.callbacks or []:
-            cb = cb[1] if isinstance(cb, tuple) else cb
+        for i, cb in enumerate(self.callbacks or []):
+            cb = cb[1] if isinstance(cb, tuple) and len(cb) == 2 else cb
+            if not (
+                isinstance(cb, Callback)
+                or (isinstance(cb, type) and issubclass(cb, Callback))
+            ):
+                raise ValueError(
+                    f"{name}: callbacks[{i}] must be a skorch Callback (or a "
+                    f"(name, Callback) pair); got {type(cb).__name__}"
+                )
             if isinstance(cb, InitializeWith):
                 raise ValueError(
                     f"{name} initializes its network with its initializer "
@@ -343,14 +353,15 @@ class BaseNCNet(BaseEstimator):
         first = not hasattr(self, "net_")
         if first:
             self._check_params()
-        X, y = self._validate(X, y, reset=first, dtype=np.float32)
-        X = writable(X)
-        task = self._task(
-            X, y, sample_weight, "partial_fit", warm=not first, classes=classes
-        )
-        if first:
-            self._finish(self._start(X, task, epochs=1))
-            return self
+        with input_attrs_kept_on_error(self):
+            X, y = self._validate(X, y, reset=first, dtype=np.float32)
+            X = writable(X)
+            task = self._task(
+                X, y, sample_weight, "partial_fit", warm=not first, classes=classes
+            )
+            if first:
+                self._finish(self._start(X, task, epochs=1))
+                return self
         targets = task["y"]
         if task["weights"] is not None:
             targets = weighted_targets(targets, task["weights"])
@@ -451,16 +462,16 @@ class BaseNCNet(BaseEstimator):
             _load_warm(net, warm_from, type(self).__name__)
         targets = y_train if w_train is None else weighted_targets(y_train, w_train)
         epochs_before = len(net.history)
-        if epochs:
-            net.partial_fit(X_train, targets, epochs=epochs)
-            if self.early_stopping:
-                # As sklearn's MLP: keep the weights of the best epoch.
-                dict(net.callbacks_)["stopping_rule"].restore_best(net)
+        # Also for 0 epochs: callbacks see the training begin and end (an
+        # InformationPlane measures the initialized net).
+        net.partial_fit(X_train, targets, epochs=epochs)
+        if self.early_stopping:
+            # As sklearn's MLP: keep the weights of the best epoch.
+            dict(net.callbacks_)["stopping_rule"].restore_best(net)
         return {
             "net": net,
             "initializer": initializer,
             "fitted": task["fitted"],
-            "input_shape": tuple(X.shape[1:]),
             "n_iter": len(net.history) - epochs_before,
         }
 
@@ -507,7 +518,7 @@ class BaseNCNet(BaseEstimator):
         if train_split is None:
             # Nothing to validate: spare its calls at every batch and epoch.
             net_kwargs["callbacks__valid_loss"] = None
-        return parts["net"](
+        net = parts["net"](
             module=module,
             criterion=parts["criterion"],
             optimizer=optimizer,
@@ -526,6 +537,12 @@ class BaseNCNet(BaseEstimator):
             torch_load_kwargs={"weights_only": True},
             **net_kwargs,
         )
+        # Rows a callback brings (InformationPlane(X=...)) are checked and
+        # shaped as predict's are.
+        net.check_inputs = functools.partial(
+            self._validate, reset=False, dtype=np.float32
+        )
+        return net
 
     def _net_parts(self, n_outputs, validation):
         """The task's skorch pieces: ``net`` (class), ``criterion``,

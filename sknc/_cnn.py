@@ -241,6 +241,9 @@ class NCCNNClassifier(BaseNCClassifier):
                 f"values per image but X has {X.shape[1]} features"
             )
         X = X.reshape(len(X), *shape)
+        if reset:
+            # As validate_data sets n_features_in_: what later rows must match.
+            self.input_shape_ = shape
         return X if no_y else (X, y)
 
     def _build_module(self, input_shape, n_classes, seed):
@@ -269,7 +272,3 @@ class NCCNNClassifier(BaseNCClassifier):
             self.activation,
             seed,
         )
-
-    def _finish(self, state):
-        super()._finish(state)
-        self.input_shape_ = state["input_shape"]

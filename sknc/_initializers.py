@@ -958,6 +958,32 @@ INITIALIZERS = {
 }
 
 
+class InitializerParams:
+    """``set_params`` for the owners of an ``initializer`` parameter (the
+    estimators, :class:`~sknc.callbacks.InitializeWith`).
+
+    Nested parameters such as ``initializer__alpha`` set a parameter of an
+    initializer object; on a name (the default ``"campaign"``) the error
+    says which object to pass instead of scikit-learn's ``AttributeError``
+    of a ``str``.
+    """
+
+    def set_params(self, **params):
+        nested = sorted(k for k in params if k.startswith("initializer__"))
+        initializer = params.get("initializer", getattr(self, "initializer", None))
+        if nested and isinstance(initializer, str):
+            cls = INITIALIZERS.get(initializer)
+            instead = f"{cls.__name__}()" if cls else "an initializer object"
+            raise ValueError(
+                f"{', '.join(nested)} sets a parameter of the initializer, but "
+                f"{type(self).__name__}'s initializer is the name "
+                f"{initializer!r}: pass initializer={instead} (in the "
+                "constructor, or with the nested parameters in set_params or "
+                "the grid)"
+            )
+        return super().set_params(**params)
+
+
 def resolve_initializer(initializer, seed):
     """Return the initializer one fit uses: fresh, and seeded.
 

@@ -49,16 +49,27 @@ class _LeanTraining:
                 module.train(training)
 
 
-class _CallbacksSeeTargets:
-    """Callbacks told of the training data get the targets without the row
-    weights.
+class _CallbacksSeeData:
+    """What callbacks are told of the data is what the estimator's module
+    sees.
 
     A weighted fit trains on :func:`weighted_targets` (the weights ride with
     the rows as a last column, for the criterion); a callback that reads
     ``y`` in ``on_train_begin`` or ``on_train_end``, such as
     :class:`sknc.information.InformationPlane`, gets the targets alone, as
-    in an unweighted fit.
+    in an unweighted fit. A callback with rows of its own to run the module
+    on passes them through :meth:`module_inputs`, which checks and shapes
+    them as the estimator's ``predict`` does (``check_inputs``, set by the
+    estimator that builds the net).
     """
+
+    #: The estimator's check of new rows (``X -> X`` as the module takes
+    #: it), or None: rows are used as they are.
+    check_inputs = None
+
+    def module_inputs(self, X):
+        """``X`` checked and shaped as the estimator's ``predict`` takes it."""
+        return X if self.check_inputs is None else self.check_inputs(X)
 
     def notify(self, method_name, **cb_kwargs):
         y = cb_kwargs.get("y")
@@ -67,7 +78,7 @@ class _CallbacksSeeTargets:
         super().notify(method_name, **cb_kwargs)
 
 
-class NeuralNet(_CallbacksSeeTargets, _LeanTraining, NeuralNetClassifier):
+class NeuralNet(_CallbacksSeeData, _LeanTraining, NeuralNetClassifier):
     """skorch's classifier with a cheaper switch to train mode."""
 
     def _targets_alone(self, y):
@@ -76,9 +87,7 @@ class NeuralNet(_CallbacksSeeTargets, _LeanTraining, NeuralNetClassifier):
         return codes if weights is None else codes[:, 0].astype(np.int64)
 
 
-class NeuralNetRegressor(
-    _CallbacksSeeTargets, _LeanTraining, skorch.NeuralNetRegressor
-):
+class NeuralNetRegressor(_CallbacksSeeData, _LeanTraining, skorch.NeuralNetRegressor):
     """skorch's regressor with a cheaper switch to train mode."""
 
     def _targets_alone(self, y):

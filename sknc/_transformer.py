@@ -14,7 +14,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknc._activations import ACTIVATIONS
-from sknc._initializers import INITIALIZERS, resolve_initializer, run_initializer
+from sknc._initializers import (
+    INITIALIZERS,
+    InitializerParams,
+    resolve_initializer,
+    run_initializer,
+)
 from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
 from sknc._validation import (
     check_device,
@@ -26,7 +31,7 @@ from sknc._validation import (
 
 
 class NCInitTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    InitializerParams, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Hidden-layer activations of a campaign-initialized MLP, as features.
 

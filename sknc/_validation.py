@@ -171,7 +171,8 @@ def encode_labels(y, owner):
 
 
 #: The attributes that ``validate_data(..., reset=True)`` sets on an estimator.
-INPUT_ATTRS = ("n_features_in_", "feature_names_in_")
+#: Set by the input check of a fit (``input_shape_``: NCCNNClassifier's).
+INPUT_ATTRS = ("n_features_in_", "feature_names_in_", "input_shape_")
 
 
 @contextlib.contextmanager

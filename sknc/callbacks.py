@@ -22,6 +22,7 @@ from skorch.utils import is_dataset, to_tensor
 
 from sknc._initializers import (
     BaseInitializer,
+    InitializerParams,
     NeuronCampaign,
     _weight_layers,
     for_real_targets,
@@ -39,7 +40,7 @@ __all__ = ["InitializeWith"]
 _HISTORY_KEY = "initialized_with"
 
 
-class InitializeWith(Callback):
+class InitializeWith(InitializerParams, Callback):
     """Initialize a skorch net's module with an sknc initializer.
 
     At the start of the first epoch of a fresh fit, the initializer is

@@ -680,8 +680,12 @@ class MeanFieldDisplay:
 def _callback_records(callback):
     records = getattr(callback, "records_", None)
     if not records:
+        name = type(callback).__name__
         raise ValueError(
-            f"{type(callback).__name__} has no records_: fit a net with it first"
+            f"{name} has no records_: fit a net with it first. The sknc "
+            "estimators train a copy of each callback: plot "
+            f"from_history(clf.history_), or the copy dict(clf.net_.callbacks_)"
+            f"[{name!r}]"
         )
     return records
 
@@ -690,6 +694,13 @@ def _history_records(history):
     from sknc.information import records_from_history
 
     records = records_from_history(history)
+    if not records and not len(history):
+        raise ValueError(
+            "the history has no epochs (max_epochs=0?): a measurement before "
+            "training is only in the callback's records_ (use from_callback; "
+            "for an sknc estimator, the callback dict(clf.net_.callbacks_)"
+            "['InformationPlane'])"
+        )
     if not records:
         raise ValueError(
             "the history holds no 'info_plane' entries: train with an "

@@ -490,6 +490,7 @@ def test_interruption_during_initialization_keeps_the_previous_fit():
             {"callbacks": [("init", InitializeWith("he"))]},
             "an InitializeWith callback would initialize it a second time",
         ),
+        ({"callbacks": [1]}, r"callbacks\[0\] must be a skorch Callback .* got int"),
     ],
 )
 def test_3_parameters_are_named(params, match):

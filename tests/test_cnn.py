@@ -301,6 +301,44 @@ def test_failed_refit_keeps_previous_model(small_images):
     np.testing.assert_array_equal(clf.predict_proba(X), before)
 
 
+def test_information_plane_rows_are_shaped_as_predict_shapes_them(small_images):
+    """Check that InformationPlane(X=...) on a CNN takes flat rows with
+    input_shape (as predict does) and records what the images give; on a
+    refit with another image size it checks against the new size."""
+    from sknc.information import InformationPlane, records_from_history
+
+    X, y = small_images
+    flat = X.reshape(len(X), -1)
+
+    def records(X_fit, X_cb, **kw):
+        cb = InformationPlane(epochs=[0, 1], X=X_cb, y=y[:100])
+        clf = _clf(callbacks=[cb], max_epochs=1, **kw).fit(X_fit, y)
+        return records_from_history(clf.history_)
+
+    expected = records(X, X[:100])
+    assert [r["epoch"] for r in expected] == [0, 0, 0, 1, 1, 1]  # 2 conv, 1 fc
+    assert records(flat, flat[:100], input_shape=(1, 8, 8)) == expected
+    assert records(X, flat[:100], input_shape=(1, 8, 8)) == expected
+    # A refit on 8x4 images measures 8x4 rows, not the first fit's 8x8.
+    clf = _clf(max_epochs=1).fit(X, y)
+    half = np.ascontiguousarray(X[:, :, :, :4])
+    clf.set_params(callbacks=[InformationPlane(epochs=[0], X=half[:100], y=y[:100])])
+    history = clf.fit(half, y).history_
+    assert len(records_from_history(history)) == 3
+    assert clf.input_shape_ == (1, 8, 4)
+
+
+def test_failed_first_partial_fit_leaves_no_input_attributes(small_images):
+    """Check that a first partial_fit that fails after checking X leaves the
+    estimator unfitted, without input_shape_ or n_features_in_."""
+    X, y = small_images
+    clf = _clf(conv_padding=0)  # shrinks 8x8 images to nothing
+    with pytest.raises(ValueError, match="shrink 8x8 images"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(clf, "input_shape_")
+    assert not hasattr(clf, "n_features_in_")
+
+
 def test_partial_fit_on_images(small_images):
     """Check that partial_fit initializes once, trains epoch by epoch and
     checks the image shape of later calls."""

@@ -209,6 +209,7 @@ def test_information_plane_named_layers_and_output():
         ({"epochs": [0, -1]}, "epochs must be 'log', 'all' or a list"),
         ({"n_points": 1}, "n_points must be an int >= 2; got 1"),
         ({"estimator": "histogram"}, "estimator must be one of"),
+        ({"y": [0, 1]}, r"InformationPlane\(y=...\) labels the rows of its X"),
     ],
 )
 def test_information_plane_rejects_bad_parameters(params, match):

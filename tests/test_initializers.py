@@ -887,3 +887,31 @@ def test_other_weight_layers_warned_and_left(digit_images, init):
     with pytest.warns(UserWarning, match="the Conv1d layers of Sequential keep"):
         init.set_params(random_state=0).initialize(net, X, y)
     assert torch.equal(net[2].weight.detach(), before)
+
+
+@pytest.mark.parametrize(
+    "owner", ["NCMLPClassifier", "NCInitTransformer", "InitializeWith"]
+)
+def test_nested_initializer_parameters_on_a_name_say_what_to_pass(owner):
+    """Check that initializer__alpha on the default initializer name is a
+    ValueError naming the object to pass (scikit-learn's is an
+    AttributeError of str), and works with an initializer object given in
+    the same call or before."""
+    import sknc
+    from sknc.callbacks import InitializeWith
+
+    cls = InitializeWith if owner == "InitializeWith" else getattr(sknc, owner)
+    est = cls()
+    with pytest.raises(
+        ValueError,
+        match=r"initializer__alpha sets .* the name "
+        r"'campaign': pass initializer=NeuronCampaign\(\)",
+    ):
+        est.set_params(initializer__alpha=0.25)
+    assert est.initializer == "campaign"
+    est.set_params(initializer=NeuronCampaign(), initializer__alpha=0.25)
+    assert est.initializer.alpha == 0.25
+    est.set_params(initializer__candidate_ratio=3)
+    assert est.initializer.candidate_ratio == 3
+    with pytest.raises(ValueError, match=r"pass initializer=HeInit\(\)"):
+        cls(initializer="he").set_params(initializer__random_state=0)

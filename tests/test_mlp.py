@@ -295,6 +295,67 @@ def test_information_plane_callback_with_row_weights(small_digits, fit_params, p
         assert records() == weighted
 
 
+def test_information_plane_measures_the_initialized_net_with_max_epochs_0(
+    small_digits,
+):
+    """Check that with max_epochs=0 the callback still sees the training
+    begin and end: the net's copy of the callback holds the epoch-0 records,
+    exactly those of a one-epoch fit with the same seed (no epoch row in the
+    history to hold them)."""
+    from sknc.information import InformationPlane, records_from_history
+
+    X, y = small_digits
+
+    def fit(max_epochs):
+        cb = InformationPlane(epochs=[0])
+        return _clf(
+            hidden_layer_sizes=(12, 6), max_epochs=max_epochs, callbacks=[cb]
+        ).fit(X, y)
+
+    at_init = dict(fit(0).net_.callbacks_)["InformationPlane"].records_
+    assert [(r["epoch"], r["layer_index"]) for r in at_init] == [(0, 0), (0, 1)]
+    one_epoch = records_from_history(fit(1).history_)
+    keys = ("epoch", "layer", "layer_index", "i_xt", "i_ty")
+    assert [{k: r[k] for k in keys} for r in at_init] == one_epoch
+
+
+def test_information_plane_given_rows_are_checked_as_predict_checks(small_digits):
+    """Check that InformationPlane(X=..., y=...) takes rows in any form the
+    estimator's predict takes (float64, a DataFrame with the fit's column
+    names, a Series of labels) and measures exactly what float32 rows give;
+    rows of another width fail the fit with an error naming the callback's
+    X and leave the previous fit as it was."""
+    import pandas as pd
+
+    from sknc.information import InformationPlane, records_from_history
+
+    X, y = small_digits
+    X_fit, y_fit, X_held, y_held = X[:300], y[:300], X[300:], y[300:]
+    columns = [f"px{i}" for i in range(X.shape[1])]
+
+    def records(X_fit, X_cb, y_cb):
+        cb = InformationPlane(epochs=[0, 1], X=X_cb, y=y_cb)
+        clf = _clf(hidden_layer_sizes=(12,), callbacks=[cb]).fit(X_fit, y_fit)
+        return records_from_history(clf.history_)
+
+    expected = records(X_fit, X_held, y_held)
+    assert [r["epoch"] for r in expected] == [0, 1]
+    assert records(X_fit, X_held.astype(np.float64), list(y_held)) == expected
+    frame = pd.DataFrame(X_fit, columns=columns)
+    held = pd.DataFrame(X_held, columns=columns)
+    assert records(frame, held, pd.Series(y_held)) == expected
+
+    clf = _clf(hidden_layer_sizes=(12,)).fit(X_fit, y_fit)
+    before = clf.predict_proba(X_held)
+    clf.set_params(callbacks=[InformationPlane(X=X_held[:, :10], y=y_held)])
+    with pytest.raises(ValueError, match="InformationPlane's X: X has 10 features"):
+        clf.fit(X_fit, y_fit)
+    np.testing.assert_array_equal(clf.predict_proba(X_held), before)
+    clf.set_params(callbacks=[InformationPlane(X=X_held, y=y_held[:5])])
+    with pytest.raises(ValueError, match="has 5 labels for the 100 rows"):
+        clf.fit(X_fit, y_fit)
+
+
 def test_plain_object_initializer(small_digits):
     """Check that an initializer without get_params (only initialize) works:
     it is deep-copied, not cloned, and the given object is not touched."""

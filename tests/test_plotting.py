@@ -101,6 +101,10 @@ def test_displays_from_callback_and_history(pyplot):
             "no 'info_plane' entries",
         ),
         (
+            lambda: InformationPlaneDisplay.from_history([]),
+            r"no epochs \(max_epochs=0\?\).*callback's records_",
+        ),
+        (
             lambda: InformationCurvesDisplay.from_records(_records(), xscale="x"),
             "xscale must be",
         ),

@@ -129,7 +129,10 @@ class InformationPlane(Callback):
     list with one ``{"layer", "i_xt", "i_ty"}`` per layer; the measurement
     before training is stored in the first epoch's row as
     ``"info_plane_init"``. :func:`records_from_history` rebuilds the records
-    from a history.
+    from a history. With ``max_epochs=0`` there is no epoch row: the
+    measurement before training is in ``records_`` only (an sknc
+    estimator's copy of the callback: ``dict(clf.net_.callbacks_)
+    ["InformationPlane"]``).
 
     Parameters
     ----------
@@ -149,14 +152,19 @@ default="bin"
         ``BinningEstimator(value_range=(-1, 1))`` for tanh layers.
 
     X : array-like, default=None
-        Inputs to measure on. If None, the ``X`` passed to ``fit``.
+        Inputs to measure on, e.g. held-out rows. If None, the ``X`` passed
+        to ``fit``. In the sknc estimators ``X`` is checked and shaped as
+        ``predict`` checks its input (a DataFrame, float64 values, flat
+        rows for an ``input_shape``); a skorch net of your own gets it as
+        it is, in a form its ``forward`` accepts.
 
     y : array-like, default=None
-        Labels of ``X``. If None, the ``y`` passed to ``fit`` (when ``X`` is
-        None too; in the sknc estimators, the class labels also in a fit
-        with ``sample_weight`` or ``class_weight``); without labels I(T;Y)
-        is NaN. I(T;Y) needs discrete labels: continuous targets (a
-        regressor's, unless they are whole numbers) are refused.
+        Labels of ``X`` (given only with ``X``). If None: with ``X`` None,
+        the ``y`` passed to ``fit`` (in the sknc estimators, the class
+        labels also in a fit with ``sample_weight`` or ``class_weight``);
+        with ``X`` given, no labels, and I(T;Y) is NaN. I(T;Y) needs
+        discrete labels: continuous targets (a regressor's, unless they are
+        whole numbers) are refused.
 
     layers : list of str, default=None
         Names of the submodules (``net.module_.named_modules()``) whose
@@ -249,6 +257,12 @@ default="bin"
         return self
 
     def _check_params(self):
+        if self.y is not None and self.X is None:
+            raise ValueError(
+                "InformationPlane(y=...) labels the rows of its X, but X is None: "
+                "pass X=... too, or leave y=None to measure on the rows and "
+                "labels the net is fitted on"
+            )
         if not isinstance(self.n_points, Integral) or self.n_points < 2:
             raise ValueError(f"n_points must be an int >= 2; got {self.n_points!r}")
         if isinstance(self.epochs, str):
@@ -281,7 +295,7 @@ default="bin"
         if self.epochs_ is None and not self.records_:
             self.epochs_ = self._schedule(net)
         if self.X is not None:
-            self.data_ = (self.X, self.y)
+            self.data_ = self._own_data(net)
         else:
             self.data_ = (X, y)
         epoch = len(net.history)
@@ -291,6 +305,27 @@ default="bin"
         # the module there): the starting point is the initialized net.
         due = self._due(epoch) and epoch not in measured
         self.start_epoch_ = epoch if due else None
+
+    def _own_data(self, net):
+        """``X`` and ``y`` of the callback: ``X`` as the net's module takes
+        it (the sknc estimators check and shape it as ``predict`` does),
+        ``y`` as an array of as many rows."""
+        X, y = self.X, self.y
+        prepare = getattr(net, "module_inputs", None)
+        if prepare is not None:
+            try:
+                X = prepare(X)
+            except ValueError as exc:
+                raise ValueError(f"InformationPlane's X: {exc}") from exc
+        if y is not None:
+            y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
+            y = np.asarray(y)
+            if len(y) != X.shape[0]:
+                raise ValueError(
+                    f"InformationPlane's y has {len(y)} labels for the "
+                    f"{X.shape[0]} rows of its X"
+                )
+        return X, y
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
         if training and self.start_epoch_ is not None:
