@@ -89,7 +89,7 @@ for i in range(len(alphas)):
         ax.text(j, i, f"{scores[i, j]:.3f}", ha="center", va="center", color=color)
 ax.set_xticks(range(len(ratios)), [str(r) for r in ratios])
 ax.set_yticks(range(len(alphas)), [str(a) for a in alphas])
-ax.set_xlabel("candidate_ratio (1 = plain He)")
+ax.set_xlabel("candidate_ratio (1 = plain Xavier)")
 ax.set_ylabel("alpha (weight of the input criterion)")
 ax.set_title("mean 3-fold CV accuracy, 64-64-32-10, 3 epochs")
 fig.colorbar(image, ax=ax, label="accuracy")
@@ -97,7 +97,7 @@ fig.tight_layout()
 
 # %%
 # In the column ``candidate_ratio=1`` every candidate is kept, so every
-# layer is a plain He draw, whatever ``alpha``: it is the baseline of each
+# layer is a plain Xavier draw, whatever ``alpha``: it is the baseline of each
 # row. Its cells still differ a little, because the scores set the *order*
 # of the kept neurons, which changes the draws of the next layer's
 # candidates; that spread, like the spread between folds

@@ -154,8 +154,10 @@ class BaseInitializer(BaseEstimator):
             A module with ``nn.Linear`` or ``nn.Conv2d`` layers.
         X : array-like of shape (n_samples, ...), default=None
             Rows the module accepts; needed by data-dependent initializers.
-        y : array-like of shape (n_samples,), default=None
-            Class labels; needed by the neuron campaign.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
+            Targets; needed by the neuron campaign: class labels, or real
+            values (1-D or 2-D, a regression; see its ``target``).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: a row of weight 2 counts as two rows,
             one of weight 0 as none. The neuron campaign weights its class

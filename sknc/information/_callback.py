@@ -120,8 +120,11 @@ class InformationPlane(Callback):
     At the chosen epochs the net's module is run in eval mode without
     gradients on ``X``; forward hooks collect each hidden layer's
     activations, and ``estimator`` turns them into two numbers in bits.
-    Epoch 0 is measured before training (``on_train_begin``), epoch ``e``
-    after the ``e``-th epoch. The train/eval mode of every submodule is
+    Epoch 0 is measured before training: at the first training batch, once
+    every callback's ``on_epoch_begin`` has run (so after
+    :class:`sknc.callbacks.InitializeWith` has initialized the module), or
+    at the end of a fit with no batch (``max_epochs=0``); epoch ``e`` after
+    the ``e``-th epoch. The train/eval mode of every submodule is
     restored afterwards.
 
     Results go to ``records_`` (one dict per epoch and layer) and to the
