@@ -109,8 +109,8 @@ _TRAINING_PARAMETERS = """\
         scikit-learn's stopping rule, with its meaning: an absolute
         tolerance. Training stops when for more than ``n_iter_no_change``
         epochs in a row the training loss has not fallen below its best
-        value minus ``tol`` (with ``early_stopping``: the validation
-        accuracy has not risen above its best value plus ``tol``). A
+        value minus ``tol`` (with ``early_stopping``: the validation score,
+        accuracy or R^2, has not risen above its best value plus ``tol``). A
         :class:`~sklearn.exceptions.ConvergenceWarning` says when
         ``max_epochs`` ended training first. ``None`` turns the rule off:
         ``fit`` trains for ``max_epochs`` epochs (with ``early_stopping``,
@@ -119,8 +119,8 @@ _TRAINING_PARAMETERS = """\
         As in scikit-learn: ``fit`` on a fitted estimator continues training
         from its weights (with the current training parameters, a fresh
         optimizer and stopping rule) and does not run the initializer; the
-        classes and the architecture must be the same. ``False`` starts
-        afresh.
+        architecture and the classes (for a regressor, the number of
+        outputs) must be the same. ``False`` starts afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds the initializer (when given by name), the validation split and
         the batch order. The same seed gives the same predictions.
