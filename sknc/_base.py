@@ -31,6 +31,7 @@ from sknc._initializers import (
     for_real_targets,
     resolve_initializer,
     run_initializer,
+    with_output_labels,
 )
 from sknc._modules import linear_weights, predict_float64
 from sknc._skorch import (
@@ -453,7 +454,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         net.initialize()
         if warm_from is None:
             initializer = self._prepare_initializer(
-                resolve_initializer(self.initializer, init_seed)
+                resolve_initializer(self.initializer, init_seed), task
             )
             # The campaign sees only the rows the net trains on.
             run_initializer(initializer, net.module_, X_train, init_y, w_train)
@@ -475,7 +476,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             "n_iter": len(net.history) - epochs_before,
         }
 
-    def _prepare_initializer(self, initializer):
+    def _prepare_initializer(self, initializer, task):
         """The resolved initializer, told the task where it needs to be."""
         return initializer
 
@@ -752,6 +753,12 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
             )
         return weights
 
+    def _prepare_initializer(self, initializer, task):
+        """The campaign told the labels of the output rows (``classes_``), so
+        that each class's neuron lands on its row also when the training
+        rows lack a class (a first ``partial_fit`` batch, zero weights)."""
+        return with_output_labels(initializer, task["fitted"]["classes_"])
+
     def _net_parts(self, n_outputs, validation):
         kwargs = {"classes": np.arange(n_outputs)}
         # Without validation rows, spare valid_acc's calls at every epoch.
@@ -882,7 +889,7 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
             "fitted": {"n_outputs_": Y.shape[1]},
         }
 
-    def _prepare_initializer(self, initializer):
+    def _prepare_initializer(self, initializer, task):
         return for_real_targets(initializer)
 
     def _net_parts(self, n_outputs, validation):

@@ -221,6 +221,43 @@ class TargetStats:
         r2 = torch.where(denom > 0, self.cross**2 / denom.clamp_min(1e-300), 0.0)
         return r2.sum(dim=0)
 
+    def correlations(self, stats):
+        """Correlation of each candidate's response with each output
+        (n_outputs x m, float64), from the spreads of ``stats`` (one class,
+        the same rows); 0 where a response or an output is constant."""
+        m2 = stats.m2.sum(dim=0)  # one class: sum_i w_i (a_i - mean) ** 2
+        denom = m2[None, :] * self.y_ss[:, None]
+        return torch.where(denom > 0, self.cross / denom.clamp_min(1e-300).sqrt(), 0.0)
+
+
+def match_outputs(corr):
+    """Match chosen neurons to outputs, and the sign each needs.
+
+    ``corr`` (n_outputs x k): the correlation of each chosen neuron's
+    response with each output. With as many neurons as outputs, ``order``
+    puts at position ``j`` the neuron matched to output ``j``, the matching
+    that explains most (largest sum of squared correlations; ties go to the
+    lower index), and ``signs[j]`` is -1 where that neuron correlates
+    negatively with its output, else 1. Otherwise both are None.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknc._campaign import match_outputs
+    >>> order, signs = match_outputs(torch.tensor([[0.1, -0.9], [0.8, 0.2]]))
+    >>> order.tolist(), signs.tolist()
+    ([1, 0], [-1.0, 1.0])
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    corr = corr.detach().cpu().double().numpy()
+    n_outputs, k = corr.shape
+    if n_outputs != k:
+        return None, None
+    outputs, order = linear_sum_assignment(corr**2, maximize=True)
+    matched = corr[outputs, order]
+    return order, np.where(matched < 0, -1.0, 1.0)
+
 
 def _chan_merge_(mean, m2, n, mean_b, m2_b, n_b):
     """Merge a block's (n_b, mean_b, m2_b) into running (n, mean, m2), in place.

@@ -46,6 +46,7 @@ from sknc._campaign import (
     campaign_scores,
     candidate_responses,
     feature_map_rows,
+    match_outputs,
     n_candidates,
     pooled_std,
     select_neurons,
@@ -354,6 +355,14 @@ def _hooked(leaves):
     return any(len(h) for h in hooks)
 
 
+def _odd(activation, bias):
+    """Whether flipping a neuron's weights flips its response about the
+    bias's: the identity for any ``bias``, odd activations (tanh) for a zero
+    one. Then a flipped neuron's response correlates the other way."""
+    name = activation_name(activation)
+    return name == "identity" or (name == "tanh" and bias == 0)
+
+
 def _homogeneous(activation):
     """Whether ``phi(s z) = s phi(z)`` for ``s > 0`` (identity, ReLU, leaky
     ReLU): then scaled weights give scaled responses."""
@@ -522,6 +531,7 @@ def campaign_layer(
     bias,
     chunk_size,
     output_layer,
+    class_rows=None,
     spatial="mean",
     weights=None,
     targets=None,
@@ -531,8 +541,11 @@ def campaign_layer(
     ``inputs`` yields the layer's input chunk by chunk, for rows in the
     order of ``y`` (sorted by class), ``weights`` their row weights (or
     None), ``targets`` their centered real-valued targets for the
-    correlation criterion (or None). Returns a report dict (see
-    :class:`sknc.NeuronCampaign`).
+    correlation criterion (or None). The output layer puts the neuron
+    picked for class ``c`` at row ``class_rows[c]`` (None: as picked); for
+    real targets, at row ``j`` the neuron matched to output ``j``, flipped
+    to correlate positively with it where the activation is odd. Returns a
+    report dict (see :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
     layer = spec.layer
@@ -570,8 +583,17 @@ def campaign_layer(
         class_balanced=class_balanced,
         orthogonal=orthogonal,
     )
-    if output_layer and class_balanced and k == n_classes and not regression:
-        chosen, chosen_groups = _order_by_class(chosen, chosen_groups, n_classes)
+    signs = None
+    if output_layer and regression and targets is not None:
+        # Output j: the chosen neuron that the targets' j-th column explains
+        # (one each), signed to move with it where the activation allows.
+        order, signs = match_outputs(target_stats.correlations(stats)[:, chosen])
+        if order is not None:
+            chosen = chosen[order]
+        if order is None or not _odd(spec.activation, bias):
+            signs = None
+    elif output_layer and class_balanced and class_rows is not None:
+        chosen, chosen_groups = _order_by_class(chosen, chosen_groups, class_rows)
     chosen_t = torch.as_tensor(chosen, device=device)
     W_sel, scale = _rescaled(
         rescale,
@@ -582,6 +604,8 @@ def campaign_layer(
             spec, inputs.chunks(index), W_sel, bias, chunk_size, weights
         ),
     )
+    if signs is not None:
+        W_sel = W_sel * torch.as_tensor(signs, device=device, dtype=dtype)[:, None]
     with torch.no_grad():
         layer.weight.copy_(W_sel.view_as(layer.weight))
         if layer.bias is not None:
@@ -632,13 +656,15 @@ def _rescaled(rescale, W, chosen, stats, preactivation_std):
     return W_sel, None
 
 
-def _order_by_class(chosen, chosen_groups, n_classes):
-    """Put the neuron picked for class ``c`` at output row ``c`` where possible."""
-    rows = np.full(n_classes, -1)
+def _order_by_class(chosen, chosen_groups, class_rows):
+    """Put the first neuron picked for class ``c`` at output row
+    ``class_rows[c]``; the other picks fill the free rows in pick order."""
+    rows = np.full(len(chosen), -1)
     leftovers = []
     for pos, g in enumerate(chosen_groups):
-        if rows[g] < 0:
-            rows[g] = pos
+        row = class_rows[g]
+        if row < len(rows) and rows[row] < 0:
+            rows[row] = pos
         else:
             leftovers.append(pos)
     free = np.flatnonzero(rows < 0)
@@ -707,6 +733,7 @@ def run_campaign(
     *,
     weights=None,
     targets=None,
+    class_rows=None,
     chain="auto",
     reuse=True,
     **params,
@@ -720,8 +747,10 @@ def run_campaign(
     row counts once), ``targets`` their centered real-valued targets (rows x
     outputs, float64) for the correlation criterion, with ``y`` all zeros
     (None: the class criterion). Rows are visited sorted by class (a stable
-    sort), so that each chunk's classes are contiguous. ``chain`` and
-    ``reuse``: see :func:`layer_inputs`.
+    sort), so that each chunk's classes are contiguous. ``class_rows``
+    (the output row of each class code, or None) places the output
+    layer's neurons picked for each class. ``chain`` and ``reuse``: see
+    :func:`layer_inputs`.
     """
     specs = traced.specs
     for spec in specs:
@@ -753,6 +782,7 @@ def run_campaign(
                 n_rows=int(X.shape[0]),
                 alpha=alpha,
                 output_layer=i == len(specs) - 1,
+                class_rows=class_rows,
                 weights=w_sorted,
                 targets=t_sorted,
                 **params,

@@ -474,6 +474,49 @@ def resolve_target(target, y):
     return "classes"
 
 
+def output_rows(classes, n_rows, labels=None):
+    """The output row of each class (in the order of ``classes``), or None.
+
+    ``labels`` (the labels of the output rows, in row order, from an
+    estimator that knows them) gives each class the row of its label.
+    Without them, integer labels that are all row indices (``0 <= c <
+    n_rows``) are their own rows, PyTorch's convention for class targets;
+    otherwise, with as many classes as rows, the classes take the rows in
+    sorted order. Else None: there is no telling which row is whose.
+
+    Examples
+    --------
+    >>> from sknc._initializers import output_rows
+    >>> output_rows([0, 3, 7], 10).tolist()
+    [0, 3, 7]
+    >>> output_rows(["a", "c"], 3, labels=["a", "b", "c"]).tolist()
+    [0, 2]
+    >>> output_rows(["x", "y"], 2).tolist(), output_rows(["x", "y"], 3)
+    ([0, 1], None)
+    """
+    classes = np.asarray(classes)
+    if labels is not None:
+        row_of = {label: row for row, label in enumerate(np.asarray(labels).tolist())}
+        rows = [row_of.get(c) for c in classes.tolist()]
+        if None not in rows and len(labels) == n_rows:
+            return np.asarray(rows, dtype=np.int64)
+    if classes.dtype.kind in "iu" and len(classes) and 0 <= classes.min():
+        if classes.max() < n_rows:
+            return classes.astype(np.int64)
+    if len(classes) == n_rows:
+        return np.arange(n_rows)
+    return None
+
+
+def with_output_labels(initializer, labels):
+    """Tell a :class:`NeuronCampaign` the labels of the output layer's rows
+    (an estimator's ``classes_``), so that each class's neuron lands on its
+    row whatever classes the training rows hold. Returns ``initializer``."""
+    if isinstance(initializer, NeuronCampaign):
+        initializer._output_labels = np.asarray(labels)
+    return initializer
+
+
 def for_real_targets(initializer):
     """Tell ``initializer`` that its targets are real numbers, whatever
     values they take: an initializer left at ``target="auto"`` (the
@@ -743,6 +786,9 @@ class NeuronCampaign(BaseInitializer):
         "device": [str, torch.device, None],
     }
     _requires_data = True
+    #: Labels of the output layer's rows, in row order, where an estimator
+    #: knows them (:func:`with_output_labels`); None otherwise.
+    _output_labels = None
 
     def __init__(
         self,
@@ -829,7 +875,7 @@ class NeuronCampaign(BaseInitializer):
         module.to(device)
         try:
             fitted = self._campaign(
-                module, X, codes, len(classes), generator, device, weights, targets
+                module, X, codes, classes, generator, device, weights, targets
             )
         finally:
             module.to(home)
@@ -896,20 +942,28 @@ class NeuronCampaign(BaseInitializer):
         )
 
     def _campaign(
-        self, module, X, codes, n_classes, generator, device, weights, targets=None
+        self, module, X, codes, classes, generator, device, weights, targets=None
     ):
         dtype = next(module.parameters()).dtype
         traced = _trace(module, _dense(X, device, dtype, n=2))
         alphas = resolve_alpha(self.alpha, len(traced.specs))
+        n_rows = layer_fans(traced.specs[-1].layer)[0]
+        class_rows = None
+        if targets is None:
+            labels = self._output_labels if self.target != "binned" else None
+            class_rows = output_rows(classes, n_rows, labels)
+            if self.target == "binned" and len(classes) != n_rows:
+                class_rows = None  # bins are no output rows
         report = run_campaign(
             module,
             X,
             codes,
-            n_classes,
+            len(classes),
             traced,
             alphas,
             weights=weights,
             targets=targets,
+            class_rows=class_rows,
             candidate_ratio=self.candidate_ratio,
             max_candidates=self.max_candidates,
             draw=get_distribution(self.base_init),

@@ -915,3 +915,35 @@ def test_nested_initializer_parameters_on_a_name_say_what_to_pass(owner):
     assert est.initializer.candidate_ratio == 3
     with pytest.raises(ValueError, match=r"pass initializer=HeInit\(\)"):
         cls(initializer="he").set_params(initializer__random_state=0)
+
+
+def test_output_rows_follow_the_labels_when_classes_are_missing():
+    """Check that the output neuron picked for a class lands on that class's
+    row when y lacks classes of the output layer: integer labels are their
+    rows (labels {0, 3, 7} of a 10-row layer), and a classifier's first
+    partial_fit on rows without one of its string classes puts the first
+    neuron of every class that got one on the row of its label in
+    classes_."""
+    from sknc import NCMLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6)).astype(np.float32)
+    y = np.array([0, 3, 7])[rng.randint(0, 3, size=300)]
+    X[:, 0] += y  # the classes differ
+    net = nn.Sequential(nn.Linear(6, 12), nn.ReLU(), nn.Linear(12, 10))
+    nc = NeuronCampaign(random_state=0).initialize(net, X, y)
+    out = nc.report_[-1]
+    labels = nc.classes_[out["chosen_classes"]]
+    for row in (0, 3, 7):
+        assert labels[row] == row
+
+    names = np.array(["ant", "bee", "cat", "dog"])
+    clf = NCMLPClassifier(hidden_layer_sizes=(12,), random_state=0)
+    present = names[[0, 2, 3]][np.searchsorted([0, 3, 7], y)]  # no "bee"
+    clf.partial_fit(X, present, classes=names)
+    out = clf.initializer_.report_[-1]
+    placed = clf.initializer_.classes_[out["chosen_classes"]]
+    assert list(clf.initializer_._output_labels) == list(clf.classes_)
+    for row, label in enumerate(clf.classes_):
+        if label in placed:  # a class may get no output neuron of its own
+            assert placed[row] == label, (row, label)
