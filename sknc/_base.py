@@ -662,6 +662,7 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
             For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
             height, width), dense.
         y : array-like of shape (n_samples,)
+            Class labels of the rows, among ``classes``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights, as in :meth:`fit`.
         classes : array-like of shape (n_classes,), default=None
@@ -853,7 +854,9 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows, with the features of the first call.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Real-valued targets, as many outputs as in the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights, as in :meth:`fit`.
 
@@ -906,6 +909,7 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows with the features seen in ``fit``.
 
         Returns
         -------

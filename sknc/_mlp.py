@@ -62,6 +62,7 @@ class NCMLPClassifier(_MLPArchitecture, BaseNCClassifier):
     classes_ : ndarray of shape (n_classes,)
         Class labels, as given in ``y``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Defined only when ``X`` has feature names.
     net_ : skorch.NeuralNetClassifier
@@ -75,6 +76,7 @@ class NCMLPClassifier(_MLPArchitecture, BaseNCClassifier):
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
     intercepts_ : list of ndarray
+        Bias vectors, ``intercepts_[i]`` of shape (fan_out,).
 
     See Also
     --------
@@ -178,6 +180,7 @@ class NCMLPRegressor(_MLPArchitecture, BaseNCRegressor):
     n_outputs_ : int
         Number of targets.
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Defined only when ``X`` has feature names.
     net_ : skorch.NeuralNetRegressor
@@ -190,6 +193,7 @@ class NCMLPRegressor(_MLPArchitecture, BaseNCRegressor):
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out).
     intercepts_ : list of ndarray
+        Bias vectors, ``intercepts_[i]`` of shape (fan_out,).
 
     See Also
     --------

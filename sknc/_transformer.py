@@ -72,8 +72,11 @@ class NCInitTransformer(
         ``coefs_[i]`` of shape (fan_in, fan_out), as in ``MLPClassifier``;
         read from ``module_``.
     intercepts_ : list of ndarray
+        Bias vectors, ``intercepts_[i]`` of shape (fan_out,).
     classes_ : ndarray
+        Class labels seen in ``fit``.
     n_features_in_ : int
+        Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Defined only when ``X`` has feature names.
 
@@ -125,8 +128,12 @@ class NCInitTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows the initializer scores (the campaign: its candidates'
+            responses on them).
         y : array-like of shape (n_samples,)
+            Class labels (the transformer is supervised by classes; a
+            regression target is not taken).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights for the initializer (the campaign's
             class statistics; see :meth:`sknc.NeuronCampaign.initialize`).
@@ -180,6 +187,7 @@ class NCInitTransformer(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows with the features seen in ``fit``.
 
         Returns
         -------

@@ -503,8 +503,11 @@ class ErrorCurvesDisplay:
     Attributes
     ----------
     lines_ : list of matplotlib Line2D
+        The mean curve of each label, in the order of ``curves``.
     ax_ : matplotlib Axes
+        The Axes drawn on.
     figure_ : matplotlib Figure
+        The figure of ``ax_``.
 
     Examples
     --------
@@ -523,11 +526,35 @@ class ErrorCurvesDisplay:
 
     @classmethod
     def from_curves(cls, curves, *, ylabel="test error (%)", ax=None):
-        """Plot ``curves`` (see the class) and return the display."""
+        """Plot ``curves`` and return the display.
+
+        Parameters
+        ----------
+        curves : dict of str to ndarray of shape (n_seeds, n_epochs + 1)
+            Per label, the test error after epoch 0, 1, ... of each seed.
+        ylabel : str, default="test error (%)"
+            What the curves measure.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        display : ErrorCurvesDisplay
+        """
         return cls(curves, ylabel=ylabel).plot(ax=ax)
 
     def plot(self, ax=None):
-        """Draw the curves on ``ax`` (a new figure if None); return self."""
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        self : ErrorCurvesDisplay
+        """
         # Checked before a figure exists: a bad curve leaves no open figure.
         curves = {label: _seed_rows(label, e) for label, e in self.curves.items()}
         plt = _pyplot()
@@ -585,10 +612,13 @@ class MeanFieldDisplay:
     Attributes
     ----------
     sigma_b2_grid_ : ndarray
+        The bias variances of the edge of chaos drawn.
     edge_ : ndarray
         The critical ``sigma_w2`` at each ``sigma_b2`` of the grid.
     axes_ : ndarray of matplotlib Axes
+        The two Axes: phase diagram, then I(X;T) against ``sigma_w2``.
     figure_ : matplotlib Figure
+        The figure of ``axes_``.
 
     Examples
     --------
@@ -609,15 +639,38 @@ class MeanFieldDisplay:
 
     @classmethod
     def from_sweep(cls, sweep, *, sigma_b2_grid=None, axes=None):
-        """Plot ``sweep`` (see the class) and return the display.
+        """Plot ``sweep`` and return the display.
 
-        ``sigma_b2_grid`` defaults to 25 values from 0 to twice the sweep's
-        ``sigma_b2`` (at least 0.1).
+        Parameters
+        ----------
+        sweep : sklearn.utils.Bunch
+            The result of :func:`~sknc.information.mean_field_sweep`.
+        sigma_b2_grid : array-like, default=None
+            Bias variances of the edge of chaos; None is 25 values from 0
+            to twice the sweep's ``sigma_b2`` (at least 0.1).
+        axes : array-like of two matplotlib Axes, default=None
+            Where to draw; a new figure if None.
+
+        Returns
+        -------
+        display : MeanFieldDisplay
         """
         return cls(sweep).plot(sigma_b2_grid=sigma_b2_grid, axes=axes)
 
     def plot(self, *, sigma_b2_grid=None, axes=None):
-        """Draw both panels on ``axes`` (two Axes; a new figure if None)."""
+        """Draw both panels.
+
+        Parameters
+        ----------
+        sigma_b2_grid : array-like, default=None
+            As in :meth:`from_sweep`.
+        axes : array-like of two matplotlib Axes, default=None
+            Where to draw; a new figure if None.
+
+        Returns
+        -------
+        self : MeanFieldDisplay
+        """
         from sknc.information import critical_sigma_w2
 
         plt = _pyplot()

@@ -267,6 +267,7 @@ def critical_sigma_w2(sigma_b2=0.0, activation="tanh"):
         Bias variance, non-negative.
     activation : {"tanh", "relu", "identity", "logistic", "leaky_relu"}, \
 default="tanh"
+        The network's activation, by scikit-learn's name.
 
     Returns
     -------
