@@ -945,7 +945,7 @@ class NeuronCampaign(BaseInitializer):
         self, module, X, codes, classes, generator, device, weights, targets=None
     ):
         dtype = next(module.parameters()).dtype
-        traced = _trace(module, _dense(X, device, dtype, n=2))
+        traced = _trace(module, _dense(X, device, dtype, n=2), stacklevel=5)
         alphas = resolve_alpha(self.alpha, len(traced.specs))
         n_rows = layer_fans(traced.specs[-1].layer)[0]
         class_rows = None
@@ -978,8 +978,10 @@ class NeuronCampaign(BaseInitializer):
         return {"report_": report, "alpha_": alphas}
 
 
-def _trace(module, x):
-    """Trace the module's Linear and Conv2d layers on ``x``, with clear errors.
+def _trace(module, x, stacklevel=4):
+    """Trace the module's Linear and Conv2d layers on ``x``, with clear errors
+    (and a warning, at ``stacklevel``, naming layers the forward does not
+    call).
 
     Returns the :class:`sknc._trace.Trace` (one forward pass of ``x``).
     """
@@ -1002,6 +1004,20 @@ def _trace(module, x):
         ) from exc
     if not traced.specs:
         raise ValueError("the module calls no nn.Linear or nn.Conv2d layer in forward")
+    called = {id(spec.layer) for spec in traced.specs}
+    names = [
+        name
+        for name, m in module.named_modules()
+        if isinstance(m, WEIGHT_LAYERS) and id(m) not in called
+    ]
+    if names:
+        warnings.warn(
+            f"the forward pass of {type(module).__name__} on X (in eval mode) "
+            f"calls no layer {names}: they are left as they are (a data-"
+            "dependent initializer measures only the layers it sees run)",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
     return traced
 
 

@@ -947,3 +947,30 @@ def test_output_rows_follow_the_labels_when_classes_are_missing():
     for row, label in enumerate(clf.classes_):
         if label in placed:  # a class may get no output neuron of its own
             assert placed[row] == label, (row, label)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: NeuronCampaign(random_state=0), lambda: LSUVInit(random_state=0)]
+)
+def test_layers_the_forward_does_not_call_are_named_in_a_warning(make):
+    """Check that a data-dependent initializer warns, naming them, about
+    layers the module's eval-mode forward never calls (an auxiliary head),
+    and leaves them exactly as they were."""
+
+    class WithAuxHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+            self.aux = nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.body(x)
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4).astype(np.float32)
+    y = np.arange(60) % 3
+    net = WithAuxHead()
+    before = net.aux.weight.detach().clone()
+    with pytest.warns(UserWarning, match=r"calls no layer \['aux'\]: they are left"):
+        make().initialize(net, X, y)
+    assert torch.equal(net.aux.weight, before)
