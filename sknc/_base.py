@@ -869,10 +869,9 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
 
     def _task(self, X, y, sample_weight, method, warm, classes=None):
         name = type(self).__name__
-        # A later partial_fit batch may be one row, or constant: only a fit
-        # (which the campaign scores) needs targets that vary.
-        continuing = method == "partial_fit" and warm
-        Y = check_real_targets(y, name, spread=not continuing)
+        # Targets may be constant, or one row, as in scikit-learn's MLP: the
+        # campaign, which needs them to vary, checks that itself.
+        Y = check_real_targets(y, name, spread=False)
         if warm and Y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"{name}: y has {Y.shape[1]} outputs; the fitted model has "

@@ -291,6 +291,20 @@ def test_bad_targets_are_named_and_keep_the_fit(diabetes, y_fn, match):
     np.testing.assert_array_equal(reg.predict(X), before)
 
 
+def test_constant_or_one_row_targets_train_without_the_campaign(diabetes):
+    """Check that, as scikit-learn's MLPRegressor, a data-free initializer
+    trains on a constant target (predictions move towards it) and on a
+    first partial_fit of one row, while the campaign, which needs targets
+    that vary, refuses a constant one naming it."""
+    X, y = diabetes
+    reg = _reg(initializer="he", max_epochs=30).fit(X, np.full(len(y), 2.5))
+    first = _reg(initializer="he", max_epochs=0).fit(X, np.full(len(y), 2.5))
+    assert np.abs(reg.predict(X) - 2.5).mean() < np.abs(first.predict(X) - 2.5).mean()
+    _reg(initializer="he").partial_fit(X[:1], y[:1])
+    with pytest.raises(ValueError, match="NeuronCampaign: y is constant"):
+        _reg().fit(X, np.full(len(y), 2.5))
+
+
 def test_bad_targets_leave_the_campaign_weights(diabetes):
     """Check that NeuronCampaign refuses bad real targets with the module's
     weights unchanged."""
