@@ -111,7 +111,8 @@ class KDEEstimator(BaseMIEstimator):
     max_samples : int or None, default=5000
         If ``T`` has more rows, estimate on ``max_samples`` rows drawn
         without replacement. The cost grows as the square of the rows
-        (60 000 rows of 100 units: 70 s on one thread here), and the
+        (60 000 rows of 100 units: 85 s on one thread here,
+        ``python benchmarks/kde_cost.py``), and the
         cap also caps the estimate: it is at most ``log2(max_samples)``
         bits, 12.3 for 5000, so estimates on sets of different sizes
         compare only under the same cap. None uses every row.
