@@ -17,12 +17,16 @@ from sknc._activations import ACTIVATIONS
 from sknc._initializers import (
     INITIALIZERS,
     InitializerParams,
+    NeuronCampaign,
+    for_real_targets,
     resolve_initializer,
+    resolve_target,
     run_initializer,
 )
 from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
 from sknc._validation import (
     check_device,
+    check_real_targets,
     check_sample_weight,
     draw_seed,
     encode_labels,
@@ -41,7 +45,13 @@ class NCInitTransformer(
     neurons. ``transform(X)`` returns the activations of the last hidden
     layer. A cheap, supervised, random-features-like transformer to put
     before a linear model; ``initializer="xavier"`` (or ``HeInit()``) gives
-    the plain random features to compare with.
+    the plain random features to compare with, and needs no ``y``.
+
+    ``y`` may be class labels or, before a regressor, real-valued targets:
+    the campaign's ``target`` decides (``"auto"``, the default, takes
+    floats that are not all whole numbers as real targets, scored by the
+    share of each candidate's variance they explain; see
+    :class:`~sknc.NeuronCampaign`).
 
     Parameters
     ----------
@@ -74,7 +84,7 @@ class NCInitTransformer(
     intercepts_ : list of ndarray
         Bias vectors, ``intercepts_[i]`` of shape (fan_out,).
     classes_ : ndarray
-        Class labels seen in ``fit``.
+        Class labels seen in ``fit`` (only when ``y`` holds class labels).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -123,7 +133,7 @@ class NCInitTransformer(
         self.random_state = random_state
         self.device = device
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Build an MLP body and initialize it on ``X, y``.
 
         Parameters
@@ -131,9 +141,10 @@ class NCInitTransformer(
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Rows the initializer scores (the campaign: its candidates'
             responses on them).
-        y : array-like of shape (n_samples,)
-            Class labels (the transformer is supervised by classes; a
-            regression target is not taken).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+default=None
+            Class labels, or real-valued targets (see above); the campaign
+            needs it, He, Xavier, orthogonal and LSUV do not.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights for the initializer (the campaign's
             class statistics; see :meth:`sknc.NeuronCampaign.initialize`).
@@ -143,29 +154,50 @@ class NCInitTransformer(
         self : NCInitTransformer
         """
         self._validate_params()
-        check_device(self.device, type(self).__name__)
+        name = type(self).__name__
+        check_device(self.device, name)
+        rng = check_random_state(self.random_state)
+        module_seed, init_seed = draw_seed(rng), draw_seed(rng)
+        initializer = resolve_initializer(self.initializer, init_seed)
+        sparse = ("csr", "csc")
+        classes = None
         with input_attrs_kept_on_error(self):
-            X, y = validate_data(
-                self, X, y, dtype=np.float32, accept_sparse=("csr", "csc")
-            )
-            classes, codes = encode_labels(y, type(self).__name__)
+            if y is None:
+                if isinstance(initializer, NeuronCampaign):
+                    # scikit-learn's wording, which its checks look for.
+                    raise ValueError(
+                        f"{name} requires y to be passed, but the target y is "
+                        "None: the campaign scores candidates on y (or pass "
+                        "initializer='xavier' for random features without y)"
+                    )
+                X = validate_data(self, X, dtype=np.float32, accept_sparse=sparse)
+                targets = None
+            elif _real_targets(initializer, y):
+                X, y = validate_data(
+                    self, X, y, dtype=np.float32, accept_sparse=sparse,
+                    multi_output=True, y_numeric=True,
+                )  # fmt: skip
+                targets = check_real_targets(y, name, spread=False)
+                targets = targets[:, 0] if np.ndim(y) == 1 else targets
+                for_real_targets(initializer)
+            else:
+                X, y = validate_data(self, X, y, dtype=np.float32, accept_sparse=sparse)
+                classes, codes = encode_labels(y, name)
+                # The labels as given: an error names a class by its label.
+                targets = classes[codes]
             if sample_weight is not None:
-                sample_weight = check_sample_weight(
-                    sample_weight, X, type(self).__name__
-                )
+                sample_weight = check_sample_weight(sample_weight, X, name)
             sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-            rng = check_random_state(self.random_state)
-            module_seed, init_seed = draw_seed(rng), draw_seed(rng)
             module = build_mlp(X.shape[1], sizes, None, self.activation, module_seed)
-            initializer = resolve_initializer(self.initializer, init_seed)
-            # The labels as given: an error names a class by its label.
-            labels = classes[codes]
             run_initializer(
-                initializer, module.to(self.device), X, labels, sample_weight
+                initializer, module.to(self.device), X, targets, sample_weight
             )
         self.module_ = module.cpu()
         self.initializer_ = initializer
-        self.classes_ = classes
+        if classes is None:
+            vars(self).pop("classes_", None)
+        else:
+            self.classes_ = classes
         self._n_features_out = sizes[-1]
         return self
 
@@ -208,3 +240,11 @@ class NCInitTransformer(
         tags.target_tags.required = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _real_targets(initializer, y):
+    """Whether ``initializer`` takes ``y`` as real-valued targets: the
+    campaign's ``target`` (``"auto"``: floats that are not all whole
+    numbers), the same rule for an initializer without one."""
+    params = initializer.get_params() if hasattr(initializer, "get_params") else {}
+    return resolve_target(params.get("target", "auto"), y) != "classes"

@@ -128,7 +128,12 @@ def test_pipeline_grid_search_and_cross_validate(digits):
         ({}, lambda X: np.where(X == X.max(), np.nan, X), None, "NaN"),
         ({}, lambda X: X.reshape(len(X), 8, 8), None, "dim 3"),
         ({}, lambda X: X[:0], lambda y: y[:0], "0 sample"),
-        ({}, None, lambda y: y + 0.5, "Unknown label type"),
+        (
+            {"initializer": NeuronCampaign(target="classes")},
+            None,
+            lambda y: y + 0.5,
+            "Unknown label type",
+        ),
         ({}, None, lambda y: np.zeros_like(y), "only one class"),
         ({"hidden_layer_sizes": (0,)}, None, None, "positive ints"),
         ({"initializer": NeuronCampaign(alpha=2.0)}, None, None, "'alpha' parameter"),
@@ -208,3 +213,35 @@ def test_failed_refit_keeps_previous_fit(digits, frame):
     else:
         assert not hasattr(tr, "feature_names_in_")
     np.testing.assert_array_equal(tr.transform(X), before)
+
+
+def test_real_valued_targets_and_no_targets():
+    """Check that the transformer takes real-valued y for the campaign (the
+    default "auto" target sees floats and scores by correlation, the same
+    features as target="correlation", and no classes_), that random
+    features need no y, and that the campaign without y says so in
+    scikit-learn's words."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    y = (y - y.mean()) / y.std()
+    auto = NCInitTransformer(hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+    explicit = NCInitTransformer(
+        hidden_layer_sizes=(16,),
+        initializer=NeuronCampaign(target="correlation"),
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(auto.transform(X), explicit.transform(X))
+    assert auto.initializer_.target_ == "correlation"
+    assert not hasattr(auto, "classes_")
+    two = NCInitTransformer(hidden_layer_sizes=(16,), random_state=0)
+    assert two.fit(X, np.column_stack([y, -y])).transform(X).shape == (len(X), 16)
+
+    random = NCInitTransformer(hidden_layer_sizes=(16,), initializer="xavier")
+    assert random.fit(X).transform(X).shape == (len(X), 16)
+    assert not hasattr(random, "classes_")
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        NCInitTransformer().fit(X)
+    # A classification refit after a regression one has classes_ again.
+    labels = (y > 0).astype(int)
+    assert list(auto.fit(X, labels).classes_) == [0, 1]
