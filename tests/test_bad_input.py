@@ -114,10 +114,12 @@ ESTIMATOR_CASES = [
         "at least 2 scoring rows",
     ),
     (
+        # Class labels asked for: the transformer also takes real targets
+        # where the campaign's target is "auto".
         "continuous y",
         X_GOOD,
         Y_GOOD + 0.5,
-        {},
+        {"initializer": NeuronCampaign(target="classes")},
         ValueError,
         "continuous",
     ),
