@@ -538,13 +538,15 @@ def _positive_rows(sample_weight, n_rows):
     return np.flatnonzero(sample_weight > 0)
 
 
-def _target_bins(score, n_bins, required=True):
-    """Equal-mass bins of ``score`` with at least 2 rows each: ``n_bins``,
-    or fewer where the rows (or their ties) cannot fill them. Where not
-    even 2 such bins exist: an error if ``required``, else None."""
-    for b in range(min(n_bins, len(score) // 2), 1, -1):
-        codes = quantile_bin_codes(score, b)
-        if np.bincount(codes).min() >= 2:
+def _target_bins(score, n_bins, required=True, weights=None):
+    """Equal-mass bins of ``score`` with at least 2 rows each (a mass of 2
+    with row ``weights``): ``n_bins``, or fewer where the rows (or their
+    ties) cannot fill them. Where not even 2 such bins exist: an error if
+    ``required``, else None."""
+    mass = len(score) if weights is None else float(np.sum(weights))
+    for b in range(min(n_bins, int(mass // 2)), 1, -1):
+        codes = quantile_bin_codes(score, b, weights)
+        if np.bincount(codes, weights=weights).min() >= 2:
             return codes
     if not required:
         return None
@@ -617,15 +619,22 @@ def stratified_subset(strata, size, rng, min_rows=0, weights=None):
     return np.sort(chosen)
 
 
-def principal_scores(Y):
+def principal_scores(Y, weights=None):
     """One number per row of real targets ``Y`` (rows x outputs): the
     output itself, or the first principal component of the standardized
-    outputs (its sign fixed so that the first output loads positively)."""
+    outputs (its sign fixed so that the first output loads positively),
+    rows weighted by ``weights`` (None: 1 each)."""
     if Y.shape[1] == 1:
         return Y[:, 0]
-    std = Y.std(axis=0)
-    Z = (Y - Y.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    _, _, vt = np.linalg.svd(Z, full_matrices=False)
+    if weights is None:
+        mean, std, root = Y.mean(axis=0), Y.std(axis=0), 1.0
+    else:
+        w = np.asarray(weights, dtype=float)
+        mean = np.average(Y, axis=0, weights=w)
+        std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+        root = np.sqrt(w)[:, None]
+    Z = (Y - mean) / np.where(std > 0, std, 1.0)
+    _, _, vt = np.linalg.svd(Z * root, full_matrices=False)
     direction = vt[0] * (1.0 if vt[0][np.argmax(np.abs(vt[0]))] >= 0 else -1.0)
     return Z @ direction
 
@@ -908,7 +917,10 @@ class NeuronCampaign(BaseInitializer):
         Y = Y[rows]
         subset = self.max_samples is not None and self.max_samples < len(Y)
         if target == "binned" or subset:
-            bins = _target_bins(principal_scores(Y), self.n_bins, target == "binned")
+            w = None if sample_weight is None else sample_weight[rows]
+            bins = _target_bins(
+                principal_scores(Y, w), self.n_bins, target == "binned", w
+            )
         else:
             bins = None  # "correlation" on every row needs no bins
         if bins is None:

@@ -7,7 +7,7 @@ units with it, the campaign bins real-valued targets with it.
 import numpy as np
 
 
-def quantile_bin_codes(col, n_bins):
+def quantile_bin_codes(col, n_bins, weights=None):
     """Equal-mass bins of one unit's values, ties never split.
 
     The cuts fall between consecutive distinct values, at the cumulative
@@ -17,11 +17,15 @@ def quantile_bin_codes(col, n_bins):
     always share a bin and no rounding of an edge can move one. With at
     most ``n_bins`` distinct values every value gets a bin of its own; with
     continuous data the bins hold ``n / n_bins`` rows each, to one row.
+    With ``weights`` the mass of a row is its weight: integer weights give
+    the bins of the rows repeated.
 
     Parameters
     ----------
     col : ndarray of shape (n_samples,)
     n_bins : int
+    weights : ndarray of shape (n_samples,), default=None
+        Non-negative row weights (None: every row weighs 1).
 
     Returns
     -------
@@ -36,13 +40,21 @@ def quantile_bin_codes(col, n_bins):
     [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
     >>> quantile_bin_codes(col, 2).tolist()
     [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    >>> quantile_bin_codes(np.arange(4.0), 2).tolist()
+    [0, 0, 1, 1]
+    >>> quantile_bin_codes(np.arange(4.0), 2, weights=np.array([3, 1, 1, 1])).tolist()
+    [0, 1, 1, 1]
     """
     values, rank, counts = np.unique(col, return_inverse=True, return_counts=True)
     if len(values) <= n_bins:
         return rank.astype(np.int64).ravel()
+    total = len(col)
+    if weights is not None:
+        counts = np.bincount(rank.ravel(), weights=weights, minlength=len(values))
+        total = counts.sum()
     # cum[i]: rows with a value <= values[i]; a cut after i separates them.
     cum = np.cumsum(counts)[:-1]
-    targets = np.arange(1, n_bins) * (len(col) / n_bins)
+    targets = np.arange(1, n_bins) * (total / n_bins)
     right = np.clip(np.searchsorted(cum, targets), 0, len(cum) - 1)
     left = np.clip(right - 1, 0, len(cum) - 1)
     nearer_left = np.abs(cum[left] - targets) <= np.abs(cum[right] - targets)

@@ -158,6 +158,24 @@ def test_binned_on_k_values_selects_as_the_classifier_campaign():
     assert campaign.target_ == "binned"
 
 
+@pytest.mark.parametrize("target", ["binned", "correlation"])
+def test_integer_weights_are_repeated_rows_for_real_targets(target):
+    """Check that, scoring every row, integer sample weights give the
+    weights of the rows repeated, bit for bit, for both real-valued
+    criteria (the binned one cuts its equal-mass bins on the weights)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    y = 2 * X[:, 0] + X[:, 1] ** 2
+    w = rng.randint(0, 3, size=300).astype(float)
+    rep = np.repeat(np.arange(300), w.astype(int))
+    a, b = _net(6, 1), _net(6, 1)
+    init = NeuronCampaign(target=target, max_samples=None, random_state=0)
+    init.initialize(a, X, y, sample_weight=w)
+    init.initialize(b, X[rep], y[rep])
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert torch.equal(p, q)
+
+
 def test_auto_target_follows_the_values_and_the_estimator(diabetes):
     """Check target="auto": non-integer floats are a regression, integer
     labels classes; in NCMLPRegressor an integer y is a regression too (the
