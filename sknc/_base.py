@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -287,10 +287,8 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             )
         for i, cb in enumerate(self.callbacks or []):
             cb = cb[1] if isinstance(cb, tuple) and len(cb) == 2 else cb
-            if not (
-                isinstance(cb, Callback)
-                or (isinstance(cb, type) and issubclass(cb, Callback))
-            ):
+            # skorch takes a callback class, or any object with its methods.
+            if not (isinstance(cb, type) or callable(getattr(cb, "initialize", None))):
                 raise ValueError(
                     f"{name}: callbacks[{i}] must be a skorch Callback (or a "
                     f"(name, Callback) pair); got {type(cb).__name__}"
@@ -540,7 +538,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         )
         # Rows a callback brings (InformationPlane(X=...)) are checked and
         # shaped as predict's are.
-        net.check_inputs = functools.partial(
+        net.check_inputs_ = functools.partial(
             self._validate, reset=False, dtype=np.float32
         )
         return net

@@ -539,14 +539,19 @@ def _positive_rows(sample_weight, n_rows):
 
 
 def _target_bins(score, n_bins, required=True, weights=None):
-    """Equal-mass bins of ``score`` with at least 2 rows each (a mass of 2
-    with row ``weights``): ``n_bins``, or fewer where the rows (or their
-    ties) cannot fill them. Where not even 2 such bins exist: an error if
-    ``required``, else None."""
-    mass = len(score) if weights is None else float(np.sum(weights))
+    """Equal-mass bins of ``score`` with at least 2 rows each, or rows of
+    weight 2 in all (as a class needs), masses weighted by ``weights``:
+    ``n_bins``, or fewer where the rows (or their ties) cannot fill them.
+    Where not even 2 such bins exist: an error if ``required``, else None.
+    The scale of the weights does not matter, except where a bin's mass of
+    2 stands in for its second row (integer weights: the repeated rows)."""
+    mass = len(score) if weights is None else max(len(score), float(np.sum(weights)))
     for b in range(min(n_bins, int(mass // 2)), 1, -1):
         codes = quantile_bin_codes(score, b, weights)
-        if np.bincount(codes, weights=weights).min() >= 2:
+        full = np.bincount(codes) >= 2
+        if weights is not None:
+            full |= np.bincount(codes, weights=weights) >= 2
+        if full.all():
             return codes
     if not required:
         return None
@@ -1025,8 +1030,10 @@ def _trace(module, x, stacklevel=4):
     if names:
         warnings.warn(
             f"the forward pass of {type(module).__name__} on X (in eval mode) "
-            f"calls no layer {names}: they are left as they are (a data-"
-            "dependent initializer measures only the layers it sees run)",
+            f"shows no call of the layers {names}: they are left as they are "
+            "(a data-dependent initializer measures only the layers it sees "
+            "run; a layer not called in eval mode, or one the hooks cannot "
+            "see, such as a parametrized layer, is not)",
             UserWarning,
             stacklevel=stacklevel,
         )

@@ -59,17 +59,18 @@ class _CallbacksSeeData:
     :class:`sknc.information.InformationPlane`, gets the targets alone, as
     in an unweighted fit. A callback with rows of its own to run the module
     on passes them through :meth:`module_inputs`, which checks and shapes
-    them as the estimator's ``predict`` does (``check_inputs``, set by the
+    them as the estimator's ``predict`` does (``check_inputs_``, set by the
     estimator that builds the net).
     """
 
     #: The estimator's check of new rows (``X -> X`` as the module takes
-    #: it), or None: rows are used as they are.
-    check_inputs = None
+    #: it), or None: rows are used as they are. (A trailing ``_``: skorch
+    #: takes the net's other attributes for parameters.)
+    check_inputs_ = None
 
     def module_inputs(self, X):
         """``X`` checked and shaped as the estimator's ``predict`` takes it."""
-        return X if self.check_inputs is None else self.check_inputs(X)
+        return X if self.check_inputs_ is None else self.check_inputs_(X)
 
     def notify(self, method_name, **cb_kwargs):
         y = cb_kwargs.get("y")

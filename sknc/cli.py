@@ -5,6 +5,7 @@ and dispatches.
 """
 
 import argparse
+import contextlib
 import inspect
 import sys
 import tempfile
@@ -43,15 +44,40 @@ def _seed(text):
     return value
 
 
-def _writable_dir(parser, path):
+@contextlib.contextmanager
+def _out_dir(parser, path):
     """Create ``path`` (and its parents) and check that a file can be written
-    there, before any work: a run is not lost to a bad ``--out``."""
+    there before the work in the block: a run is not lost to a bad
+    ``--out``. If the block fails, the directories created here are removed
+    again where they are still empty. ``path`` None: nothing to do."""
+    if path is None:
+        yield
+        return
+    created, p = [], path
+    while not p.exists() and p != p.parent:
+        created.append(p)
+        p = p.parent
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as exc:
+        _remove_empty(created)
         parser.error(f"argument --out: cannot write to {path}: {exc}")
+    try:
+        yield
+    except BaseException:
+        _remove_empty(created)
+        raise
+
+
+def _remove_empty(directories):
+    """Remove ``directories`` (deepest first) while they are empty."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
 
 
 def _add_data_home(parser):
@@ -125,33 +151,16 @@ def _cmd_infoplane(args):
             f"argument --seed: run r uses seed {args.seed} + r, which must stay "
             f"below 2**32 for {args.runs} runs"
         )
-    if args.out is not None:
-        _writable_dir(parser, args.out)
     from sknc._jobs.infoplane import (
         DPI_FIELDS,
         dpi_summary,
-        run_infoplane,
         write_csv,
         write_figures,
         write_records_csv,
     )
 
-    try:
-        records, scores = run_infoplane(
-            args.dataset,
-            activation=args.activation,
-            estimator=args.estimator,
-            epochs=args.epochs,
-            n_points=args.n_points,
-            runs=args.runs,
-            seed=args.seed,
-            data_home=args.data_home,
-            n_bins=args.n_bins,
-            noise_variance=args.noise_variance,
-            n_clusters=args.n_clusters,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    with _out_dir(parser, args.out):
+        records, scores = _run_infoplane(args)
     dpi = dpi_summary(records)
     _print_summary(records, scores, dpi)
     if args.out is not None:
@@ -171,6 +180,29 @@ def _cmd_infoplane(args):
         for path in paths:
             print(f"wrote {path}")
     return 0
+
+
+def _run_infoplane(args):
+    """The infoplane job; a missing file or a bad value exits with status 1."""
+    from sknc._jobs.infoplane import run_infoplane
+
+    parser = args.parser
+    try:
+        return run_infoplane(
+            args.dataset,
+            activation=args.activation,
+            estimator=args.estimator,
+            epochs=args.epochs,
+            n_points=args.n_points,
+            runs=args.runs,
+            seed=args.seed,
+            data_home=args.data_home,
+            n_bins=args.n_bins,
+            noise_variance=args.noise_variance,
+            n_clusters=args.n_clusters,
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
 
 
 def _print_summary(records, scores, dpi):
@@ -315,8 +347,6 @@ def _split_specs(text):
 
 
 def _cmd_compare(args):
-    from sknc._jobs.compare import compare
-
     if args.hidden is not None and args.arch != "mlp":
         args.parser.error(
             f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
@@ -326,9 +356,22 @@ def _cmd_compare(args):
         args.parser.error(
             f"argument --inits: no initializer in {args.inits!r}; e.g. he,campaign"
         )
-    _writable_dir(args.parser, args.out)
+    with _out_dir(args.parser, args.out):
+        result = _run_compare(args, inits)
+    print(result.title)
+    print(result.table)
+    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
+    written = [n for n in names if (args.out / n).exists()]
+    print(f"wrote {', '.join(written)} in {args.out}")
+    return 0
+
+
+def _run_compare(args, inits):
+    """The compare job; a missing file or a bad value exits with status 1."""
+    from sknc._jobs.compare import compare
+
     try:
-        result = compare(
+        return compare(
             args.dataset,
             arch=args.arch,
             hidden=args.hidden,
@@ -347,12 +390,6 @@ def _cmd_compare(args):
         )
     except (FileNotFoundError, ValueError) as exc:
         args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
-    print(result.title)
-    print(result.table)
-    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
-    written = [n for n in names if (args.out / n).exists()]
-    print(f"wrote {', '.join(written)} in {args.out}")
-    return 0
 
 
 def _max_samples(text):

@@ -124,3 +124,17 @@ def test_compare_refuses_an_unwritable_out_before_the_run(
         main(["compare", "--quiet", "--out", str(tmp_path / "file" / "x")])
     assert exc.value.code == 2
     assert "argument --out: cannot write to" in capsys.readouterr().err
+
+
+def test_compare_that_fails_leaves_no_out_directory(tmp_path, capsys):
+    """Check that a run that fails (an unknown init, found by the job) removes
+    the --out directories it created for it, and keeps one that existed."""
+    out = tmp_path / "a" / "b"
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--quiet", "--inits", "kaiming", "--out", str(out)])
+    assert exc.value.code == 1
+    assert "unknown init 'kaiming'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SystemExit):
+        main(["compare", "--quiet", "--inits", "kaiming", "--out", str(tmp_path)])
+    assert tmp_path.is_dir()

@@ -122,11 +122,15 @@ def test_cli_infoplane_rejects_bad_arguments(argv, message, capsys):
 
 
 def test_cli_infoplane_missing_data_is_a_clear_error(tmp_path, capsys):
-    """Check that a missing 12-bit file exits with status 1 naming var_u.mat."""
+    """Check that a missing 12-bit file exits with status 1 naming var_u.mat,
+    and leaves no --out directory behind."""
+    out = tmp_path / "out" / "sub"
+    argv = ["infoplane", "--data-home", str(tmp_path), "--epochs", "1"]
     with pytest.raises(SystemExit) as exc:
-        main(["infoplane", "--data-home", str(tmp_path), "--epochs", "1"])
+        main([*argv, "--out", str(out)])
     assert exc.value.code == 1
     assert "var_u.mat" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_infoplane_refuses_an_unwritable_out_before_the_run(

@@ -971,6 +971,8 @@ def test_layers_the_forward_does_not_call_are_named_in_a_warning(make):
     y = np.arange(60) % 3
     net = WithAuxHead()
     before = net.aux.weight.detach().clone()
-    with pytest.warns(UserWarning, match=r"calls no layer \['aux'\]: they are left"):
+    with pytest.warns(
+        UserWarning, match=r"no call of the layers \['aux'\]: they are left"
+    ):
         make().initialize(net, X, y)
     assert torch.equal(net.aux.weight, before)

@@ -326,6 +326,8 @@ def test_information_plane_given_rows_are_checked_as_predict_checks(small_digits
     rows of another width fail the fit with an error naming the callback's
     X and leave the previous fit as it was."""
     import pandas as pd
+    import torch
+    from skorch.dataset import Dataset
 
     from sknc.information import InformationPlane, records_from_history
 
@@ -344,8 +346,12 @@ def test_information_plane_given_rows_are_checked_as_predict_checks(small_digits
     frame = pd.DataFrame(X_fit, columns=columns)
     held = pd.DataFrame(X_held, columns=columns)
     assert records(frame, held, pd.Series(y_held)) == expected
+    # A tensor or a skorch Dataset is taken as it is, in the module's form.
+    assert records(X_fit, torch.from_numpy(X_held), y_held) == expected
+    assert records(X_fit, Dataset(X_held), y_held) == expected
 
     clf = _clf(hidden_layer_sizes=(12,)).fit(X_fit, y_fit)
+    assert not any("check_inputs" in name for name in clf.net_.get_params())
     before = clf.predict_proba(X_held)
     clf.set_params(callbacks=[InformationPlane(X=X_held[:, :10], y=y_held)])
     with pytest.raises(ValueError, match="InformationPlane's X: X has 10 features"):

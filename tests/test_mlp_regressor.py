@@ -176,6 +176,22 @@ def test_integer_weights_are_repeated_rows_for_real_targets(target):
         assert torch.equal(p, q)
 
 
+def test_binned_bins_do_not_depend_on_the_scale_of_the_weights(diabetes):
+    """Check that weights summing to 1 (or to 0.01 a row) cut y into as many
+    bins as no weights (10 here), rather than failing for want of a mass of
+    2 per bin."""
+    from sknc._initializers import _target_bins
+
+    X, y = diabetes
+    plain = _target_bins(y, 10)
+    assert plain.max() + 1 == 10
+    for w in (np.full(len(y), 1 / len(y)), np.full(len(y), 0.01)):
+        assert _target_bins(y, 10, weights=w).max() + 1 == 10
+    NeuronCampaign(target="binned", random_state=0).initialize(
+        _net(10, 1), X, y, sample_weight=np.full(len(y), 1 / len(y))
+    )
+
+
 def test_auto_target_follows_the_values_and_the_estimator(diabetes):
     """Check target="auto": non-integer floats are a regression, integer
     labels classes; in NCMLPRegressor an integer y is a regression too (the

@@ -242,6 +242,8 @@ def test_real_valued_targets_and_no_targets():
     assert not hasattr(random, "classes_")
     with pytest.raises(ValueError, match="requires y to be passed"):
         NCInitTransformer().fit(X)
-    # A classification refit after a regression one has classes_ again.
+    # A classification refit after a regression one has classes_ again, and
+    # a regression refit after a classification one has none.
     labels = (y > 0).astype(int)
     assert list(auto.fit(X, labels).classes_) == [0, 1]
+    assert not hasattr(auto.fit(X, y), "classes_")

@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
+from torch.utils.data import Dataset
 
 from sknc._trace import hidden_layers
 from sknc.information._mutual_information import get_estimator
@@ -158,8 +159,9 @@ default="bin"
         Inputs to measure on, e.g. held-out rows. If None, the ``X`` passed
         to ``fit``. In the sknc estimators ``X`` is checked and shaped as
         ``predict`` checks its input (a DataFrame, float64 values, flat
-        rows for an ``input_shape``); a skorch net of your own gets it as
-        it is, in a form its ``forward`` accepts.
+        rows for an ``input_shape``), except a tensor or a Dataset, taken
+        as it is; a skorch net of your own gets it as it is, in a form its
+        ``forward`` accepts.
 
     y : array-like, default=None
         Labels of ``X`` (given only with ``X``). If None: with ``X`` None,
@@ -315,7 +317,8 @@ default="bin"
         ``y`` as an array of as many rows."""
         X, y = self.X, self.y
         prepare = getattr(net, "module_inputs", None)
-        if prepare is not None:
+        # A tensor or a Dataset is already in the module's form.
+        if prepare is not None and not isinstance(X, torch.Tensor | Dataset):
             try:
                 X = prepare(X)
             except ValueError as exc:
@@ -323,10 +326,11 @@ default="bin"
         if y is not None:
             y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
             y = np.asarray(y)
-            if len(y) != X.shape[0]:
+            n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+            if len(y) != n_rows:
                 raise ValueError(
                     f"InformationPlane's y has {len(y)} labels for the "
-                    f"{X.shape[0]} rows of its X"
+                    f"{n_rows} rows of its X"
                 )
         return X, y
 
