@@ -71,6 +71,15 @@ def _out_dir(parser, path):
         raise
 
 
+def _run_job(parser, job, *args, **kwargs):
+    """Return ``job(*args, **kwargs)``; a missing file or a bad value exits
+    with status 1 and the message (the jobs' own checks of their inputs)."""
+    try:
+        return job(*args, **kwargs)
+    except (FileNotFoundError, ValueError) as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+
+
 def _remove_empty(directories):
     """Remove ``directories`` (deepest first) while they are empty."""
     for directory in directories:
@@ -154,13 +163,28 @@ def _cmd_infoplane(args):
     from sknc._jobs.infoplane import (
         DPI_FIELDS,
         dpi_summary,
+        run_infoplane,
         write_csv,
         write_figures,
         write_records_csv,
     )
 
     with _out_dir(parser, args.out):
-        records, scores = _run_infoplane(args)
+        records, scores = _run_job(
+            parser,
+            run_infoplane,
+            args.dataset,
+            activation=args.activation,
+            estimator=args.estimator,
+            epochs=args.epochs,
+            n_points=args.n_points,
+            runs=args.runs,
+            seed=args.seed,
+            data_home=args.data_home,
+            n_bins=args.n_bins,
+            noise_variance=args.noise_variance,
+            n_clusters=args.n_clusters,
+        )
     dpi = dpi_summary(records)
     _print_summary(records, scores, dpi)
     if args.out is not None:
@@ -180,29 +204,6 @@ def _cmd_infoplane(args):
         for path in paths:
             print(f"wrote {path}")
     return 0
-
-
-def _run_infoplane(args):
-    """The infoplane job; a missing file or a bad value exits with status 1."""
-    from sknc._jobs.infoplane import run_infoplane
-
-    parser = args.parser
-    try:
-        return run_infoplane(
-            args.dataset,
-            activation=args.activation,
-            estimator=args.estimator,
-            epochs=args.epochs,
-            n_points=args.n_points,
-            runs=args.runs,
-            seed=args.seed,
-            data_home=args.data_home,
-            n_bins=args.n_bins,
-            noise_variance=args.noise_variance,
-            n_clusters=args.n_clusters,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        parser.exit(1, f"{parser.prog}: error: {exc}\n")
 
 
 def _print_summary(records, scores, dpi):
@@ -347,6 +348,8 @@ def _split_specs(text):
 
 
 def _cmd_compare(args):
+    from sknc._jobs.compare import compare
+
     if args.hidden is not None and args.arch != "mlp":
         args.parser.error(
             f"--hidden sets the MLP's layers; --arch {args.arch} has its own"
@@ -357,21 +360,9 @@ def _cmd_compare(args):
             f"argument --inits: no initializer in {args.inits!r}; e.g. he,campaign"
         )
     with _out_dir(args.parser, args.out):
-        result = _run_compare(args, inits)
-    print(result.title)
-    print(result.table)
-    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
-    written = [n for n in names if (args.out / n).exists()]
-    print(f"wrote {', '.join(written)} in {args.out}")
-    return 0
-
-
-def _run_compare(args, inits):
-    """The compare job; a missing file or a bad value exits with status 1."""
-    from sknc._jobs.compare import compare
-
-    try:
-        return compare(
+        result = _run_job(
+            args.parser,
+            compare,
             args.dataset,
             arch=args.arch,
             hidden=args.hidden,
@@ -388,8 +379,12 @@ def _run_compare(args, inits):
             progress=not args.quiet,
             threads=args.threads,
         )
-    except (FileNotFoundError, ValueError) as exc:
-        args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
+    print(result.title)
+    print(result.table)
+    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
+    written = [n for n in names if (args.out / n).exists()]
+    print(f"wrote {', '.join(written)} in {args.out}")
+    return 0
 
 
 def _max_samples(text):
@@ -457,19 +452,18 @@ def _cmd_bench(args):
             "argument --candidate-ratio: must be at least 1, got "
             f"{args.candidate_ratio}"
         )
-    try:
-        result = bench(
-            args.dataset,
-            hidden=args.hidden,
-            candidate_ratio=args.candidate_ratio,
-            max_samples=args.max_samples,
-            repeats=args.repeats,
-            threads=args.threads,
-            data_home=args.data_home,
-            seed=args.seed,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        args.parser.exit(1, f"{args.parser.prog}: error: {exc}\n")
+    result = _run_job(
+        args.parser,
+        bench,
+        args.dataset,
+        hidden=args.hidden,
+        candidate_ratio=args.candidate_ratio,
+        max_samples=args.max_samples,
+        repeats=args.repeats,
+        threads=args.threads,
+        data_home=args.data_home,
+        seed=args.seed,
+    )
     print(result.title)
     print(result.table)
     return 0
