@@ -584,7 +584,7 @@ def campaign_layer(
         orthogonal=orthogonal,
     )
     signs = None
-    if output_layer and regression and targets is not None:
+    if output_layer and regression:
         # Output j: the chosen neuron that the targets' j-th column explains
         # (one each), signed to move with it where the activation allows.
         order, signs = match_outputs(target_stats.correlations(stats)[:, chosen])

@@ -538,6 +538,17 @@ def _positive_rows(sample_weight, n_rows):
     return np.flatnonzero(sample_weight > 0)
 
 
+def _filled(codes, n_strata, weights=None, min_rows=2):
+    """Per stratum (class or bin) of ``codes``, whether its rows count as
+    ``min_rows`` rows: that many rows, or, with row ``weights``, rows
+    weighing that much in all (a row of weight ``w`` as ``w`` rows, as if
+    repeated). The one rule of the campaign's classes, bins and subsets."""
+    full = np.bincount(codes, minlength=n_strata) >= min_rows
+    if weights is not None:
+        full |= np.bincount(codes, weights=weights, minlength=n_strata) >= min_rows
+    return full
+
+
 def _target_bins(score, n_bins, required=True, weights=None):
     """Equal-mass bins of ``score`` with at least 2 rows each, or rows of
     weight 2 in all (as a class needs), masses weighted by ``weights``:
@@ -548,10 +559,7 @@ def _target_bins(score, n_bins, required=True, weights=None):
     mass = len(score) if weights is None else max(len(score), float(np.sum(weights)))
     for b in range(min(n_bins, int(mass // 2)), 1, -1):
         codes = quantile_bin_codes(score, b, weights)
-        full = np.bincount(codes) >= 2
-        if weights is not None:
-            full |= np.bincount(codes, weights=weights) >= 2
-        if full.all():
+        if _filled(codes, int(codes.max()) + 1, weights).all():
             return codes
     if not required:
         return None
@@ -565,16 +573,15 @@ def _check_class_rows(classes, codes, weights):
     as ``w`` rows, as if repeated): its spread is not defined. The scoring
     subset keeps 2 rows of every class that passes
     (:func:`stratified_subset`)."""
-    counts = np.bincount(codes, minlength=len(classes))
-    if weights is not None:
-        mass = np.bincount(codes, weights=weights, minlength=len(classes))
-        counts = np.where(mass >= 2, np.maximum(counts, 2), counts)
-    if counts.min() < 2:
-        bad = classes[np.argmin(counts)]
+    full = _filled(codes, len(classes), weights)
+    if not full.all():
+        counts = np.bincount(codes, minlength=len(classes))
+        worst = int(np.argmin(np.where(full, np.inf, counts)))
+        bad = classes[worst]
         bad = bad.item() if isinstance(bad, np.generic) else bad
         raise ValueError(
             "each class needs at least 2 scoring rows (or one of weight 2); "
-            f"class {bad!r} has {counts.min()} (give it more rows or leave it out)"
+            f"class {bad!r} has {counts[worst]} (give it more rows or leave it out)"
         )
 
 
@@ -614,10 +621,9 @@ def stratified_subset(strata, size, rng, min_rows=0, weights=None):
         )
     have = np.bincount(strata[chosen], minlength=len(counts))
     need = np.minimum(min_rows, counts)
-    if weights is not None:
-        mass = np.bincount(strata[chosen], weights[chosen], minlength=len(counts))
-        need = np.where(mass >= min_rows, 0, need)
-    for c in np.flatnonzero(have < need):
+    w = None if weights is None else weights[chosen]
+    done = _filled(strata[chosen], len(counts), w, min_rows)
+    for c in np.flatnonzero(~done & (have < need)):
         rest = np.setdiff1d(np.flatnonzero(strata == c), chosen)
         more = rng.choice(rest, need[c] - have[c], replace=False)
         chosen = np.concatenate([chosen, more])
@@ -965,12 +971,13 @@ class NeuronCampaign(BaseInitializer):
         traced = _trace(module, _dense(X, device, dtype, n=2), stacklevel=5)
         alphas = resolve_alpha(self.alpha, len(traced.specs))
         n_rows = layer_fans(traced.specs[-1].layer)[0]
-        class_rows = None
-        if targets is None:
-            labels = self._output_labels if self.target != "binned" else None
-            class_rows = output_rows(classes, n_rows, labels)
-            if self.target == "binned" and len(classes) != n_rows:
-                class_rows = None  # bins are no output rows
+        if targets is not None:
+            class_rows = None  # the outputs are matched to the targets
+        elif self.target == "binned":
+            # Bins are no output rows: in bin order where they are as many.
+            class_rows = np.arange(n_rows) if len(classes) == n_rows else None
+        else:
+            class_rows = output_rows(classes, n_rows, self._output_labels)
         report = run_campaign(
             module,
             X,

@@ -170,8 +170,8 @@ def encode_labels(y, owner):
     return encoder.classes_, encoder.transform(y).astype(np.int64)
 
 
-#: The attributes that ``validate_data(..., reset=True)`` sets on an estimator.
-#: Set by the input check of a fit (``input_shape_``: NCCNNClassifier's).
+#: The attributes the input check of a fit sets on an estimator:
+#: ``validate_data(..., reset=True)``'s, and NCCNNClassifier's ``input_shape_``.
 INPUT_ATTRS = ("n_features_in_", "feature_names_in_", "input_shape_")
 
 
