@@ -300,9 +300,10 @@ default="bin"
         if self.epochs_ is None and not self.records_:
             self.epochs_ = self._schedule(net)
         if self.X is not None:
-            self.data_ = self._own_data(net)
-        else:
-            self.data_ = (X, y)
+            X, y = self._own_data(net)
+        if isinstance(y, torch.Tensor):
+            y = y.detach().cpu().numpy()
+        self.data_ = (X, None if y is None else np.asarray(y))
         epoch = len(net.history)
         measured = {r["epoch"] for r in self.records_}
         # Measured at the first training batch, once every callback's
@@ -314,7 +315,7 @@ default="bin"
     def _own_data(self, net):
         """``X`` and ``y`` of the callback: ``X`` as the net's module takes
         it (the sknc estimators check and shape it as ``predict`` does),
-        ``y`` as an array of as many rows."""
+        ``y`` with as many rows."""
         X, y = self.X, self.y
         prepare = getattr(net, "module_inputs", None)
         # A tensor or a Dataset is already in the module's form.
@@ -324,8 +325,6 @@ default="bin"
             except ValueError as exc:
                 raise ValueError(f"InformationPlane's X: {exc}") from exc
         if y is not None:
-            y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
-            y = np.asarray(y)
             n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
             if len(y) != n_rows:
                 raise ValueError(
@@ -430,8 +429,6 @@ default="bin"
                 "InformationPlane has no inputs to measure on: pass X=... to the "
                 "callback or call fit with X"
             )
-        if y is not None and isinstance(y, torch.Tensor):
-            y = y.detach().cpu().numpy()
         rows = []
         for index, (name, T) in enumerate(self.activations(net, X)):
             i_xt, i_ty = self.estimator_.estimate(T, y)
