@@ -216,18 +216,23 @@ class TargetStats:
         targets: ``sum_j corr(a, y_j) ** 2`` (m,), from the spreads of
         ``stats`` (a :class:`ResponseStats` of one class over the same
         rows). A constant response explains nothing (0)."""
-        m2 = stats.m2.sum(dim=0)  # one class: sum_i w_i (a_i - mean) ** 2
-        denom = m2[None, :] * self.y_ss[:, None]
+        denom = self._variances(stats)
         r2 = torch.where(denom > 0, self.cross**2 / denom.clamp_min(1e-300), 0.0)
         return r2.sum(dim=0)
 
     def correlations(self, stats):
         """Correlation of each candidate's response with each output
         (n_outputs x m, float64), from the spreads of ``stats`` (one class,
-        the same rows); 0 where a response or an output is constant."""
-        m2 = stats.m2.sum(dim=0)  # one class: sum_i w_i (a_i - mean) ** 2
-        denom = m2[None, :] * self.y_ss[:, None]
+        the same rows); 0 where a response or an output is constant. (Not
+        the root of :meth:`explained`'s terms: those divide the squares, a
+        rounding apart, and stay as they were.)"""
+        denom = self._variances(stats)
         return torch.where(denom > 0, self.cross / denom.clamp_min(1e-300).sqrt(), 0.0)
+
+    def _variances(self, stats):
+        """``sum w (a - mean(a))^2 * sum w yc_j^2``, outputs x candidates."""
+        m2 = stats.m2.sum(dim=0)  # one class: sum_i w_i (a_i - mean) ** 2
+        return m2[None, :] * self.y_ss[:, None]
 
 
 def match_outputs(corr):
