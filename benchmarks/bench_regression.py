@@ -189,14 +189,15 @@ def load_set(name):
 # -- the models --------------------------------------------------------------
 
 
-def _sknc(initializer):
-    """``NCMLPRegressor`` with ``initializer()``: a name, or a fresh object."""
+def _sknc(initializer, **params):
+    """``NCMLPRegressor`` with ``initializer()`` (a name, or a fresh object)
+    and ``params``."""
 
     def make(seed):
         from sknc import NCMLPRegressor
 
         init = initializer() if callable(initializer) else initializer
-        return NCMLPRegressor(initializer=init, random_state=seed)
+        return NCMLPRegressor(initializer=init, random_state=seed, **params)
 
     return make
 
@@ -223,6 +224,10 @@ MODELS = {
     "correlation": (
         _sknc(_campaign("correlation")),
         'NCMLPRegressor(initializer=NeuronCampaign(target="correlation"))',
+    ),
+    "campaign-200": (
+        _sknc("campaign", max_epochs=200),
+        "NCMLPRegressor(max_epochs=200): MLPRegressor's epoch budget",
     ),
     "he": (_sknc("he"), 'NCMLPRegressor(initializer="he")'),
     "lsuv": (_sknc("lsuv"), 'NCMLPRegressor(initializer="lsuv")'),
@@ -488,6 +493,7 @@ def pairs_table(frame, models, folds, versus=("he", "xavier", "mlp")):
     big = r2.drop(index=[s for s in TINY_SETS if s in r2.index])
     todo = [(a, b) for a in CAMPAIGNS for b in versus]
     todo += [("xavier", "he"), ("xavier", "mlp"), CRITERIA[::-1]]
+    todo += [("campaign-200", "campaign"), ("campaign-200", "mlp")]
     for a, b in todo:
         if a in models and b in models:
             p = compare(r2, a, b)

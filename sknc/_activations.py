@@ -35,6 +35,11 @@ class Activation:
         the mean-field quadratures.
     homogeneous : bool
         ``phi(a z) = a phi(z)`` for ``a > 0``.
+    symmetric : bool
+        ``phi(-z) = 2 phi(0) - phi(z)``: the curve is point-symmetric about
+        ``(0, phi(0))`` (identity, tanh, the logistic function), so negating
+        a neuron's weights (with a zero bias) reflects its response about
+        ``phi(0)``.
     sup_sq : float or None
         ``sup phi^2``, None if unbounded.
     """
@@ -44,6 +49,7 @@ class Activation:
     phi: object
     dphi: object
     homogeneous: bool
+    symmetric: bool
     sup_sq: float | None
 
 
@@ -67,43 +73,69 @@ def _gelu_prime(x):
 ACTIVATIONS = {
     a.name: a
     for a in [
-        Activation("identity", nn.Identity, lambda x: x, np.ones_like, True, None),
+        Activation(
+            "identity",
+            nn.Identity,
+            lambda x: x,
+            np.ones_like,
+            homogeneous=True,
+            symmetric=True,
+            sup_sq=None,
+        ),
         Activation(
             "logistic",
             nn.Sigmoid,
             _sigmoid,
             lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
-            False,
-            1.0,
+            homogeneous=False,
+            symmetric=True,
+            sup_sq=1.0,
         ),
         Activation(
-            "tanh", nn.Tanh, np.tanh, lambda x: 1.0 - np.tanh(x) ** 2, False, 1.0
+            "tanh",
+            nn.Tanh,
+            np.tanh,
+            lambda x: 1.0 - np.tanh(x) ** 2,
+            homogeneous=False,
+            symmetric=True,
+            sup_sq=1.0,
         ),
         Activation(
             "relu",
             nn.ReLU,
             lambda x: np.maximum(x, 0.0),
             lambda x: np.where(x > 0, 1.0, 0.0),
-            True,
-            None,
+            homogeneous=True,
+            symmetric=False,
+            sup_sq=None,
         ),
         Activation(
             "leaky_relu",
             nn.LeakyReLU,
             lambda x: np.where(x > 0, x, _LEAKY * x),
             lambda x: np.where(x > 0, 1.0, _LEAKY),
-            True,
-            None,
+            homogeneous=True,
+            symmetric=False,
+            sup_sq=None,
         ),
         Activation(
             "elu",
             nn.ELU,
             lambda x: np.where(x > 0, x, _ELU * np.expm1(np.minimum(x, 0.0))),
             lambda x: np.where(x > 0, 1.0, _ELU * np.exp(np.minimum(x, 0.0))),
-            False,
-            None,
+            homogeneous=False,
+            symmetric=False,
+            sup_sq=None,
         ),
-        Activation("gelu", nn.GELU, _gelu, _gelu_prime, False, None),
+        Activation(
+            "gelu",
+            nn.GELU,
+            _gelu,
+            _gelu_prime,
+            homogeneous=False,
+            symmetric=False,
+            sup_sq=None,
+        ),
     ]
 }
 

@@ -355,12 +355,16 @@ def _hooked(leaves):
     return any(len(h) for h in hooks)
 
 
-def _odd(activation, bias):
-    """Whether flipping a neuron's weights flips its response about the
-    bias's: the identity for any ``bias``, odd activations (tanh) for a zero
-    one. Then a flipped neuron's response correlates the other way."""
-    name = activation_name(activation)
-    return name == "identity" or (name == "tanh" and bias == 0)
+def _flips(activation, bias):
+    """Whether negating a neuron's weights reflects its response about a
+    fixed value, so that the flipped neuron's response correlates the other
+    way: the identity for any ``bias``; for a zero one, the activations
+    point-symmetric about ``(0, phi(0))`` (tanh, the logistic function:
+    ``sigmoid(-z) = 1 - sigmoid(z)``)."""
+    known = ACTIVATIONS.get(activation_name(activation))
+    if known is None:
+        return False
+    return known.name == "identity" or (known.symmetric and bias == 0)
 
 
 def _homogeneous(activation):
@@ -590,7 +594,7 @@ def campaign_layer(
         order, signs = match_outputs(target_stats.correlations(stats)[:, chosen])
         if order is not None:
             chosen = chosen[order]
-        if order is None or not _odd(spec.activation, bias):
+        if order is None or not _flips(spec.activation, bias):
             signs = None
     elif output_layer and class_balanced and class_rows is not None:
         chosen, chosen_groups = _order_by_class(chosen, chosen_groups, class_rows)

@@ -502,3 +502,52 @@ def test_scores_match_direct_computation(layer_data, alpha, chunk_size, chain):
     np.testing.assert_allclose(got["input"].numpy(), s_in, rtol=1e-9)
     np.testing.assert_allclose(got["target"].numpy(), s_tie, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(got["class_means"].numpy(), means, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "activation, bias, flips",
+    [
+        (None, 0.0, True),
+        (nn.Identity(), 0.7, True),
+        (nn.Tanh(), 0.0, True),
+        (nn.Sigmoid(), 0.0, True),
+        (nn.Tanh(), 0.1, False),
+        (nn.Sigmoid(), -0.1, False),
+        (nn.ReLU(), 0.0, False),
+        (nn.GELU(), 0.0, False),
+        (nn.SiLU(), 0.0, False),  # not in the registry: never flipped
+    ],
+)
+def test_flips_only_where_negated_weights_reflect_the_response(activation, bias, flips):
+    """Check the rule for signing regression outputs, and for the bounded
+    activations the symmetry it rests on: phi(-z) = 2 phi(0) - phi(z)."""
+    from sknc._driver import _flips
+
+    assert _flips(activation, bias) is flips
+    if flips and activation is not None and bias == 0:
+        z = torch.linspace(-4, 4, 81, dtype=torch.float64)
+        zero = activation(torch.zeros(1, dtype=torch.float64))
+        torch.testing.assert_close(
+            activation(-z), 2 * zero - activation(z), rtol=0, atol=1e-15
+        )
+
+
+@pytest.mark.parametrize("output", [nn.Sigmoid, nn.Tanh])
+def test_bounded_regression_outputs_start_moving_with_the_target(output):
+    """Check that a user's net with a logistic or tanh output, initialized
+    by the correlation campaign on a real target, starts with its output
+    correlated positively with the target, for every one of 10 seeds (a
+    chosen neuron's sign is random: with the logistic output left unsigned,
+    5 of these 10 seeds started anti-correlated)."""
+    from sklearn.datasets import load_diabetes
+
+    from sknc import NeuronCampaign
+
+    X, y = load_diabetes(return_X_y=True)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    for seed in range(10):
+        net = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 1), output())
+        NeuronCampaign(target="correlation", random_state=seed).initialize(net, X, y)
+        with torch.no_grad():
+            pred = net(torch.from_numpy(X)).numpy().ravel()
+        assert np.corrcoef(pred, y)[0, 1] > 0.1, seed
