@@ -118,10 +118,14 @@ _TRAINING_PARAMETERS = """\
         it still keeps the best epoch's weights).
     warm_start : bool, default=False
         As in scikit-learn: ``fit`` on a fitted estimator continues training
-        from its weights (with the current training parameters, a fresh
-        optimizer and stopping rule) and does not run the initializer; the
-        architecture and the classes (for a regressor, the number of
-        outputs) must be the same. ``False`` starts afresh.
+        from its weights (with the current training parameters and a fresh
+        optimizer) and does not run the initializer; the architecture and
+        the classes (for a regressor, the number of outputs) must be the
+        same. ``False`` starts afresh. Unlike scikit-learn, each such ``fit``
+        also starts a fresh stopping rule, so it trains until its own rule
+        stops it (scikit-learn carries the best loss and the count of
+        epochs without improvement over, so that its next warm fit may stop
+        after one epoch).
     random_state : int, RandomState instance or None, default=None
         Seeds the initializer (when given by name), the validation split and
         the batch order. The same seed gives the same predictions.
@@ -145,15 +149,16 @@ _TRAINING_ATTRIBUTES = """    n_iter_ : int
     loss_ : float
         The last entry of ``loss_curve_``.
     best_loss_ : float or None
-        The lowest of ``loss_curve_``; None with ``early_stopping``, as in
-        scikit-learn.
+        The lowest of ``loss_curve_``; None when the fit used
+        ``early_stopping``, as in scikit-learn.
     validation_scores_ : list of float or None
         Score on the validation rows (accuracy; R^2 for a regressor;
-        weighted with ``sample_weight``) at each epoch, with
-        ``early_stopping``; None without.
+        weighted with ``sample_weight``) at each epoch, when the fit used
+        ``early_stopping``; None otherwise. (Set by the fit: changing
+        ``early_stopping`` afterwards does not change it.)
     best_validation_score_ : float or None
-        The highest of ``validation_scores_``; None without
-        ``early_stopping``.
+        The highest of ``validation_scores_``; None when the fit did not
+        use ``early_stopping``.
     t_ : int
         Training rows seen by the optimizer (rows times epochs), as
         scikit-learn's ``t_``."""
@@ -311,8 +316,11 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             For :class:`~sknc.NCCNNClassifier` also (n_samples, channels,
             height, width), dense.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels (any hashable type, e.g. strings), or real-valued
-            targets for :class:`~sknc.NCMLPRegressor`.
+            Class labels (any hashable type, e.g. strings), one per row for
+            a classifier (multilabel ``y`` is not supported: wrap the
+            classifier in :class:`~sklearn.multioutput.MultiOutputClassifier`),
+            or real-valued targets, one or several per row, for
+            :class:`~sknc.NCMLPRegressor`.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights. Each batch's loss is the weighted mean
             ``sum(w_i * loss_i) / sum(w_i)`` (scikit-learn's MLP
@@ -327,6 +335,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
+        self._check_target_shape(y)
         warm = self.warm_start and hasattr(self, "net_")
         with input_attrs_kept_on_error(self):
             X, y = self._validate(X, y, reset=not warm, dtype=np.float32)
@@ -352,6 +361,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         first = not hasattr(self, "net_")
         if first:
             self._check_params()
+        self._check_target_shape(y)
         with input_attrs_kept_on_error(self):
             X, y = self._validate(X, y, reset=first, dtype=np.float32)
             X = writable(X)
@@ -364,21 +374,15 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         targets = task["y"]
         if task["weights"] is not None:
             targets = weighted_targets(targets, task["weights"])
-        saved = (
-            copy.deepcopy(self.net_.module_.state_dict()),
-            copy.deepcopy(self.net_.optimizer_.state_dict()),
-            len(self.net_.history),
-        )
+        saved = _TrainingState(self.net_)
         try:
             self.net_.partial_fit(X, targets, epochs=1)
         except BaseException:
             # A failed epoch (divergence, an error in a callback) leaves the
             # model as it was before this call.
-            self.net_.module_.load_state_dict(saved[0])
-            self.net_.optimizer_.load_state_dict(saved[1])
-            del self.net_.history[saved[2] :]
+            saved.restore(self.net_)
             raise
-        self.n_iter_ = len(self.net_.history) - saved[2]
+        self.n_iter_ = len(self.net_.history) - saved.n_epochs
         return self
 
     def _task(self, X, y, sample_weight, method, warm, classes=None):
@@ -387,6 +391,10 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         ``stratify`` (for the early-stopping split, or None),
         ``n_outputs`` and ``fitted`` (the task's fitted attributes)."""
         raise NotImplementedError
+
+    def _check_target_shape(self, y):
+        """Refuse a shape of ``y`` the task cannot take, before any check
+        of ``X`` (the classifier: more than one label per row)."""
 
     def _check_fit(self, X):
         """Warnings about a finished fit (the classifier: one class)."""
@@ -438,10 +446,11 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 random_state=split_seed,
             )
             X_train, X_val, y_train, y_val, init_y = parts[:5]
-            valid = y_val
+            w_val = None
             if weights is not None:
                 w_train, w_val = parts[6:8]
-                valid = weighted_targets(y_val, w_val)
+            self._check_split(len(y_val), w_train, w_val)
+            valid = y_val if w_val is None else weighted_targets(y_val, w_val)
             train_split = predefined_split(Dataset(X_val, valid))
         batch_size = (
             min(200, X_train.shape[0]) if self.batch_size == "auto" else self.batch_size
@@ -473,6 +482,32 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             "fitted": task["fitted"],
             "n_iter": len(net.history) - epochs_before,
         }
+
+    def _check_split(self, n_val, w_train, w_val):
+        """Refuse an early-stopping split whose validation score, or whose
+        training, would mean nothing: fewer than 2 validation rows
+        (scikit-learn's rule; R^2 of one row is undefined), or weights that
+        are all 0 on one side."""
+        name = type(self).__name__
+        if n_val < 2:
+            raise ValueError(
+                f"{name}: the validation set is too small ({n_val} row held "
+                f"out by early_stopping with validation_fraction="
+                f"{self.validation_fraction}). Increase 'validation_fraction' "
+                "or the size of your dataset"
+            )
+        for rows, w in (
+            ("held out for validation", w_val),
+            ("left to train on", w_train),
+        ):
+            if w is not None and not w.sum() > 0:
+                raise ValueError(
+                    f"{name}: every row {rows} by early_stopping has "
+                    "sample_weight (times class_weight) 0, so its "
+                    + ("score" if w is w_val else "loss")
+                    + " is undefined; raise validation_fraction, or drop the "
+                    "rows of weight 0 before fitting"
+                )
 
     def _prepare_initializer(self, initializer, task):
         """The resolved initializer, told the task where it needs to be."""
@@ -595,18 +630,23 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         curve = self.loss_curve_
         return curve[-1] if curve else None
 
+    def _validated(self):
+        """Whether the fit that built ``net_`` held rows out for
+        ``early_stopping`` (its net has them), whatever the parameter now."""
+        check_is_fitted(self, "net_")
+        return self.net_.train_split is not None
+
     @property
     def best_loss_(self):
-        """The lowest training loss; None with ``early_stopping``."""
+        """The lowest training loss; None when the fit used ``early_stopping``."""
         curve = self.loss_curve_
-        return None if self.early_stopping or not curve else min(curve)
+        return None if self._validated() or not curve else min(curve)
 
     @property
     def validation_scores_(self):
         """Validation score (accuracy, or R^2 for a regressor) of every epoch
-        with ``early_stopping``, else None."""
-        check_is_fitted(self, "net_")
-        if not self.early_stopping:
+        when the fit used ``early_stopping``, else None."""
+        if not self._validated():
             return None
         return self._curve(self._VALID_NAME)
 
@@ -690,6 +730,14 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
             codes = _codes(y, all_classes)
         else:
             all_classes = self.classes_
+            if classes is not None:
+                given, _ = encode_labels(np.asarray(classes), name)
+                if not np.array_equal(given, all_classes):
+                    # scikit-learn's check and wording.
+                    raise ValueError(
+                        f"`classes={list(classes)!r}` is not the same as on last "
+                        f"call to partial_fit, was: {all_classes!r}"
+                    )
             codes = _codes(y, all_classes)
         weights = self._row_weights(X, codes, all_classes, sample_weight, method)
         return {
@@ -768,6 +816,19 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
             "kwargs": kwargs,
             "callbacks": [],
         }
+
+    def _check_target_shape(self, y):
+        try:
+            shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
+        except ValueError:
+            return  # ragged: the input check says what is wrong with it
+        if len(shape) == 2 and shape[1] > 1:
+            raise ValueError(
+                f"{type(self).__name__} takes one class label per row; y has "
+                f"shape {tuple(shape)}. Multilabel and multi-output y are not "
+                "supported: wrap the classifier in "
+                "sklearn.multioutput.MultiOutputClassifier"
+            )
 
     def _check_fit(self, X):
         self._warn_if_one_class(X)
@@ -871,9 +932,14 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         # campaign, which needs them to vary, checks that itself.
         Y = check_real_targets(y, name, spread=False)
         if warm and Y.shape[1] != self.n_outputs_:
+            fresh = (
+                "set warm_start=False to start afresh"
+                if method == "fit"
+                else "fit starts afresh; partial_fit continues the fitted model"
+            )
             raise ValueError(
                 f"{name}: y has {Y.shape[1]} outputs; the fitted model has "
-                f"{self.n_outputs_} (set warm_start=False to start afresh)"
+                f"{self.n_outputs_} ({fresh})"
             )
         weights = (
             None
@@ -920,6 +986,30 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+class _TrainingState:
+    """What one epoch of ``net.partial_fit`` changes, kept to be put back
+    if the epoch fails: the weights, the optimizer's state, the history's
+    length, the batch-order generator and the stopping rule's counters (so
+    that the next epoch is the one it would have been without the failed
+    call)."""
+
+    def __init__(self, net):
+        self.module = copy.deepcopy(net.module_.state_dict())
+        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        self.n_epochs = len(net.history)
+        self.generator = net.iterator_train__generator.get_state()
+        rule = dict(net.callbacks_).get("stopping_rule")
+        self.rule = None if rule is None else copy.deepcopy(vars(rule))
+
+    def restore(self, net):
+        net.module_.load_state_dict(self.module)
+        net.optimizer_.load_state_dict(self.optimizer)
+        del net.history[self.n_epochs :]
+        net.iterator_train__generator.set_state(self.generator)
+        if self.rule is not None:
+            vars(dict(net.callbacks_)["stopping_rule"]).update(self.rule)
 
 
 def _load_warm(net, previous, owner):

@@ -49,11 +49,19 @@ class MLP(nn.Module):
         the hidden body only.
     activation : str, default="relu"
         One of ``ACTIVATIONS``.
+
+    Attributes
+    ----------
+    activation : str
+        The hidden layers' activation, by name.
+    layers : torch.nn.Sequential
+        The Linear layers and activations, in order.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu"):
         super().__init__()
         act = ACTIVATIONS[activation].module
+        self.activation = activation
         layers = []
         width = n_features
         for size in hidden_layer_sizes:
@@ -251,6 +259,7 @@ class CNN(nn.Module):
             input_shape, conv_channels, kernel_size, conv_padding
         )
         act = ACTIVATIONS[activation].module
+        self.activation = activation
         layers = []
         for (c_in, _, _), (c_out, _, _), pad in zip(shapes, shapes[1:], paddings):
             layers += [

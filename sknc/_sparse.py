@@ -21,10 +21,16 @@ def is_sparse(X):
 
 def dense_rows(X, rows=None):
     """Rows ``rows`` (a slice, indices or None for all) of ``X`` as a dense
-    torch tensor; a dense ``X`` is returned as a tensor view where it can."""
+    torch tensor; a dense ``X`` is returned as a tensor view where it can
+    (not of read-only memory: those rows are copied)."""
     part = X if rows is None else X[rows]
     if sp.issparse(part):
         return torch.from_numpy(part.toarray())
+    flags = getattr(part, "flags", None)
+    if flags is not None and not flags.writeable:
+        # torch cannot wrap read-only memory (a joblib memory map, a pandas
+        # copy-on-write array): copy these rows only.
+        part = np.array(part)
     return torch.as_tensor(part)
 
 

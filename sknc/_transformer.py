@@ -229,7 +229,8 @@ default=None
         X = validate_data(
             self, X, dtype=np.float64, reset=False, accept_sparse=("csr", "csc")
         )
-        phi = ACTIVATIONS[self.activation].phi
+        # The fitted network's activation, whatever the parameter is now.
+        phi = ACTIVATIONS[self.module_.activation].phi
         for W, b in zip(*linear_weights(self.module_)):
             # A sparse X: the first product is sparse x dense, dense after.
             X = phi(np.asarray(X @ W.astype(np.float64)) + b.astype(np.float64))

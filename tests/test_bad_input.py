@@ -123,7 +123,14 @@ ESTIMATOR_CASES = [
         ValueError,
         "continuous",
     ),
-    ("2-D y", X_GOOD, np.c_[Y_GOOD, Y_GOOD], {}, ValueError, "1d array|1-D"),
+    (
+        "2-D y",
+        X_GOOD,
+        np.c_[Y_GOOD, Y_GOOD],
+        {},
+        ValueError,
+        "one class label per row|1d array|1-D",
+    ),
     (
         "mixed labels",
         X_GOOD,
@@ -420,6 +427,46 @@ def test_2_divergence_in_partial_fit_rolls_the_epoch_back():
     assert len(clf.loss_curve_) == n_epochs
     clf.partial_fit(X_GOOD, Y_GOOD)  # still trains
     assert len(clf.loss_curve_) == n_epochs + 1 and clf.n_iter_ == 1
+
+
+class _FailOnceAt(Callback):
+    """Raise once, at the end of epoch ``epoch`` (skorch's count)."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def initialize(self):
+        self.failed_ = False
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch and not self.failed_:
+            self.failed_ = True
+            raise RuntimeError("callback failed")
+
+
+@pytest.mark.parametrize("failure", ["divergence", "callback"])
+def test_failed_partial_fit_leaves_the_next_epochs_as_they_were(failure):
+    """Check that after a failed partial_fit the next epochs are bit for bit
+    those of a twin that never failed: the batch order's generator and the
+    stopping rule's counters are rolled back with the weights (before, the
+    generator stayed advanced and the next epoch shuffled otherwise)."""
+    callbacks = [_FailOnceAt(2)] if failure == "callback" else None
+    params = dict(optimizer="sgd", lr=0.1, initializer="he", tol=1e3)
+    twin = _mlp(**params).partial_fit(X_GOOD, Y_GOOD, classes=[0, 1, 2])
+    clf = _mlp(callbacks=callbacks, **params)
+    clf.partial_fit(X_GOOD, Y_GOOD, classes=[0, 1, 2])
+    bad = X_GOOD * 1e37 if failure == "divergence" else X_GOOD
+    with pytest.raises((ValueError, RuntimeError), match="non-finite|callback failed"):
+        clf.partial_fit(bad, Y_GOOD)
+    rule, twin_rule = (dict(c.net_.callbacks_)["stopping_rule"] for c in (clf, twin))
+    assert rule.no_improvement_count_ == twin_rule.no_improvement_count_
+    for _ in range(2):
+        twin.partial_fit(X_GOOD, Y_GOOD)
+        clf.partial_fit(X_GOOD, Y_GOOD)
+        np.testing.assert_array_equal(clf.loss_curve_, twin.loss_curve_)
+        for a, b in zip(clf.coefs_, twin.coefs_):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_2_one_class_predictions_warn():

@@ -540,3 +540,66 @@ def test_campaign_sees_the_users_labels():
     assert clf.initializer_.classes_.tolist() == ["cat", "dog"]
     with pytest.raises(ValueError, match="class 'eel' has 1 .give it more rows"):
         _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X, y)
+
+
+def test_partial_fit_refuses_other_classes_later(small_digits):
+    """Check scikit-learn's rule: a later partial_fit given other classes
+    than the first call raises (before, they were ignored and an epoch was
+    trained); the same classes, in any order, are accepted."""
+    X, y = small_digits
+    clf = _clf().partial_fit(X, y, classes=np.arange(10))
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="is not the same as on last call"):
+        clf.partial_fit(X, y, classes=np.arange(11))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert len(clf.loss_curve_) == 1
+    clf.partial_fit(X, y, classes=np.arange(10)[::-1])
+    assert len(clf.loss_curve_) == 2
+
+
+def test_two_dimensional_y_is_refused_with_what_to_do(small_digits):
+    """Check that multilabel y gets an error that says it is not supported
+    and what to use (the fit docstring no longer offers it), while a
+    single column of labels is still taken as scikit-learn takes it."""
+    X, y = small_digits
+    with pytest.raises(ValueError, match="MultiOutputClassifier"):
+        _clf().fit(X, np.eye(10)[y].astype(int))
+    with pytest.raises(ValueError, match="MultiOutputClassifier"):
+        _clf().partial_fit(X, np.c_[y, y], classes=np.arange(10))
+    with pytest.warns(Warning, match="column-vector y"):
+        _clf(max_epochs=1).fit(X, y[:, None])
+
+
+def test_training_record_follows_the_fit_not_the_parameter(small_digits):
+    """Check that validation_scores_, best_validation_score_ and best_loss_
+    describe the fit that was made: changing early_stopping afterwards (to
+    call partial_fit, say) neither hides them nor raises KeyError."""
+    X, y = small_digits
+    es = _clf(early_stopping=True).fit(X, y)
+    scores = es.validation_scores_
+    assert len(scores) == 3 and es.best_loss_ is None
+    es.set_params(early_stopping=False)
+    assert es.validation_scores_ == scores and es.best_loss_ is None
+    assert es.best_validation_score_ == max(scores)
+    plain = _clf().fit(X, y)
+    plain.set_params(early_stopping=True)
+    assert plain.validation_scores_ is None
+    assert plain.best_validation_score_ is None
+    assert plain.best_loss_ == min(plain.loss_curve_)
+
+
+def test_predict_on_read_only_rows_is_silent(small_digits):
+    """Check that read-only float64 rows (a joblib memory map, pandas'
+    copy-on-write arrays) predict without torch's "not writable" warning,
+    and as writable rows do."""
+    import warnings
+
+    X, y = small_digits
+    clf = _clf().fit(X, y)
+    X64 = X.astype(np.float64)
+    ro = X64.copy()
+    ro.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(ro)
+    np.testing.assert_array_equal(proba, clf.predict_proba(X64))

@@ -415,3 +415,29 @@ def test_correlation_campaign_needs_no_bins(n_rows):
     assert reg.initializer_.report_[0]["n_rows"] == min(n_rows, 2000)
     with pytest.raises(ValueError, match="cannot be cut into bins"):
         NeuronCampaign(target="binned").initialize(nn.Linear(3, 2), X, y)
+
+
+def test_early_stopping_needs_two_validation_rows(diabetes):
+    """Check scikit-learn's rule: a validation set of one row (its R^2 is
+    undefined, so no epoch could be best) is refused before training,
+    naming validation_fraction; two rows train."""
+    X, y = diabetes
+    with pytest.raises(
+        ValueError, match="validation set is too small.*validation_fraction"
+    ):
+        _reg(early_stopping=True).fit(X[:9], y[:9])
+    reg = _reg(early_stopping=True, max_epochs=2).fit(X[:19], y[:19])
+    assert np.isfinite(reg.validation_scores_).all()
+
+
+def test_partial_fit_outputs_message_fits_partial_fit(diabetes):
+    """Check that a partial_fit with another number of outputs says that
+    fit starts afresh (warm_start does not govern partial_fit)."""
+    X, y = diabetes
+    reg = _reg().partial_fit(X, np.c_[y, y])
+    with pytest.raises(
+        ValueError,
+        match="2 outputs; the fitted model has 1|"
+        "1 outputs; the fitted model has 2.*fit starts afresh",
+    ):
+        reg.partial_fit(X, y)

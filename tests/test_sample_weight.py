@@ -20,6 +20,7 @@ from sknc import (
     NCCNNClassifier,
     NCInitTransformer,
     NCMLPClassifier,
+    NCMLPRegressor,
     NeuronCampaign,
 )
 from sknc._campaign import ResponseStats
@@ -447,3 +448,36 @@ def test_warm_start_with_fewer_features_is_refused(digits):
         with pytest.raises(ValueError, match="features"):
             clf.fit(X[:, :10], y)
     assert clf.n_features_in_ == 64
+
+
+@pytest.mark.parametrize("side", ["validation", "training"])
+@pytest.mark.parametrize("make", [NCMLPClassifier, NCMLPRegressor])
+def test_early_stopping_split_with_no_weight_on_one_side(side, make):
+    """Check that an early-stopping split whose validation rows (or training
+    rows) all have weight 0 is refused before training, saying which side
+    and what to do (before: a ZeroDivisionError after the first epoch for
+    the classifier, a misleading "weights must contain a non-zero number"
+    for the regressor)."""
+    from sklearn.model_selection import train_test_split
+
+    from sknc._validation import draw_seed
+
+    X, y = load_digits(return_X_y=True)
+    X, y = (X[:200] / 16).astype(np.float32), y[:200]
+    model = make(max_epochs=2, early_stopping=True, random_state=0)
+    # The rows of the estimator's own split, replayed: its third seed drawn
+    # from random_state (after the initializer's and the network's).
+    rng = np.random.RandomState(0)
+    seeds = [draw_seed(rng) for _ in range(3)]
+    stratify = y if make is NCMLPClassifier else None
+    train, val = train_test_split(
+        np.arange(len(y)), test_size=0.1, stratify=stratify, random_state=seeds[2]
+    )
+    w = np.ones(len(y))
+    w[val if side == "validation" else train] = 0
+    target = y if make is NCMLPClassifier else y.astype(float)
+    with pytest.raises(
+        ValueError,
+        match=f"every row {'held out' if side == 'validation' else 'left to train'}",
+    ):
+        model.fit(X, target, sample_weight=w)

@@ -247,3 +247,18 @@ def test_real_valued_targets_and_no_targets():
     labels = (y > 0).astype(int)
     assert list(auto.fit(X, labels).classes_) == [0, 1]
     assert not hasattr(auto.fit(X, y), "classes_")
+
+
+def test_transform_uses_the_fitted_activation():
+    """Check that transform applies the activation the network was fitted
+    with: set_params(activation=...) after fit changes nothing until the
+    next fit (before, tanh was applied to weights chosen under ReLU)."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    t = NCInitTransformer(hidden_layer_sizes=(5,), random_state=0).fit(X, y)
+    before = t.transform(X)
+    assert (before >= 0).all()  # ReLU features
+    t.set_params(activation="tanh")
+    np.testing.assert_array_equal(t.transform(X), before)
+    assert (t.fit(X, y).transform(X) < 0).any()  # refitted: tanh now
