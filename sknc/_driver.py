@@ -156,11 +156,13 @@ class _HookInputs:
 def layer_chunks(module, spec, X, chunk_size, device, dtype):
     """Yield ``(rows, H)``: slices of ``X``'s rows and the input of
     ``spec``'s layer on them, ``chunk_size`` rows at a time (None: all at
-    once), each from a forward of ``module``; sparse ``X`` is made dense a
-    chunk at a time."""
+    once), each from a forward of ``module`` on a copy of the rows; sparse
+    ``X`` is made dense a chunk at a time."""
     if chunk_size is None and not isinstance(X, SparseRows):
-        # All the rows at once, as they are: no copy of X.
-        X = X.to(device=device, dtype=dtype)
+        # All the rows at once, copied: a module that changes its input in
+        # place (an in-place activation first) must not change X, which
+        # the caller and the next call read again.
+        X = X.to(device=device, dtype=dtype, copy=True)
         yield slice(0, len(X)), layer_input(module, spec.layer, X)
         return
     order = torch.arange(len(X))

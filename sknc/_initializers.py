@@ -69,11 +69,12 @@ def _as_tensor_X(X):
 
 
 def _dense(X, device, dtype, n=None):
-    """The first ``n`` (all) rows of ``X`` as a dense tensor on ``device``."""
+    """The first ``n`` (all) rows of ``X`` as a dense tensor on ``device``:
+    a copy, which a module may change in place without touching ``X``."""
     if isinstance(X, SparseRows):
         rows = np.arange(len(X) if n is None else min(n, len(X)))
         return X.select(rows, device, dtype, dense=True)
-    return (X if n is None else X[:n]).to(device=device, dtype=dtype)
+    return (X if n is None else X[:n]).to(device=device, dtype=dtype, copy=True)
 
 
 # Layers with weights the initializers do not handle: left as they are.
@@ -113,6 +114,40 @@ def _weight_layers(module):
             "to initialize"
         )
     return layers
+
+
+def _check_writable(module):
+    """Raise a clear ValueError if a weight layer's parameters cannot be
+    written in place, one layer at a time.
+
+    A parametrized weight (``torch.nn.utils.parametrize``, the
+    ``weight_norm`` of ``torch.nn.utils`` and of its ``parametrizations``)
+    is computed from other tensors at every use, so a write to it is lost;
+    a weight shared with another module (tied weights) would be written by
+    both layers' initializations.
+    """
+    names = {m: n for n, m in module.named_modules()}
+    for layer in _weight_layers(module):
+        for attr in ("weight", "bias"):
+            if getattr(layer, attr, None) is not None and attr not in layer._parameters:
+                raise ValueError(
+                    f"layer {names[layer]!r} ({type(layer).__name__}) has a "
+                    f"computed {attr} (a parametrization or weight_norm), "
+                    "which an initializer cannot write: initialize the module "
+                    "first, then add the parametrization"
+                )
+    owners = {}
+    for name, param in module.named_parameters(remove_duplicate=False):
+        owners.setdefault(param, []).append(name)
+    for layer in _weight_layers(module):
+        shared = owners.get(layer.weight, [])
+        if len(shared) > 1:
+            raise ValueError(
+                f"the weight of layer {names[layer]!r} is shared by "
+                f"{', '.join(repr(n) for n in shared)} (tied weights): "
+                "initializing one layer would overwrite the other; initialize "
+                "the module first, then tie the weights"
+            )
 
 
 class _ModuleState:
@@ -174,7 +209,7 @@ default=None
             raise TypeError(
                 f"module must be a torch.nn.Module; got {type(module).__name__}"
             )
-        _weight_layers(module)
+        _check_writable(module)
         _warn_other_layers(self, module)
         if self._requires_data and X is None:
             raise ValueError(f"{type(self).__name__} needs the training rows X")
@@ -1094,18 +1129,24 @@ def resolve_initializer(initializer, seed):
     Parameters
     ----------
     initializer : str or initializer object
-    seed : int
+    seed : int or callable
+        The seed, or a function that draws it, called only when the
+        initializer needs a seed (so that an already seeded initializer
+        draws nothing from, say, numpy's global generator).
 
     Returns
     -------
     initializer : object
     """
-    initializer = get_initializer(initializer, random_state=seed)
+    draw = seed if callable(seed) else lambda: seed
+    if isinstance(initializer, str):
+        return get_initializer(initializer, random_state=draw())
+    initializer = get_initializer(initializer)
     if not hasattr(initializer, "get_params"):
         return copy.deepcopy(initializer)
     initializer = clone(initializer)
     if initializer.get_params().get("random_state", 0) is None:
-        initializer.set_params(random_state=seed)
+        initializer.set_params(random_state=draw())
     return initializer
 
 

@@ -16,6 +16,7 @@ treated as linear.
 
 import dataclasses
 import math
+import typing
 
 import torch
 from torch import nn
@@ -71,18 +72,53 @@ class _StopForward(Exception):
         self.value = value
 
 
-def _leaf_calls(module, x):
-    """Run ``module(x)`` once; return ``(leaf, args, kwargs, output)`` per call.
+class LeafCall(typing.NamedTuple):
+    """One call of a leaf module in a forward pass.
 
-    Calls are recorded in order by forward hooks on every leaf module.
+    ``in_version`` is the version counter of the first positional argument
+    when the call began, ``out_version`` that of the output when it
+    returned (None for what is not a tensor): a tensor changed in place in
+    between (``out += identity``, a functional ``relu_``) is the same
+    object with a higher version.
     """
-    calls = []
+
+    module: nn.Module
+    args: tuple
+    kwargs: dict
+    output: object
+    in_version: int | None
+    out_version: int | None
+
+    def receives(self, value, version):
+        """Whether this call's first argument is ``value`` as it was at
+        ``version``: the same tensor, not changed in place since."""
+        first = self.args[0] if self.args else None
+        return first is value and self.in_version == version
+
+
+def _version(value):
+    return value._version if isinstance(value, torch.Tensor) else None
+
+
+def _leaf_calls(module, x):
+    """Run ``module(x)`` once; return a :class:`LeafCall` per leaf call.
+
+    Calls are recorded in order by forward hooks on every leaf module (a
+    pre-hook notes the input's version, the hook the output's).
+    """
+    calls, started = [], []
+
+    def pre_hook(mod, args, kwargs):
+        started.append(_version(args[0]) if args else None)
 
     def hook(mod, args, kwargs, output):
-        calls.append((mod, args, kwargs, output))
+        calls.append(
+            LeafCall(mod, args, kwargs, output, started.pop(), _version(output))
+        )
 
     leaves = [m for m in module.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
+    handles = [m.register_forward_pre_hook(pre_hook, with_kwargs=True) for m in leaves]
+    handles += [m.register_forward_hook(hook, with_kwargs=True) for m in leaves]
     try:
         with torch.no_grad():
             module(x)
@@ -113,21 +149,24 @@ class Trace:
     ----------
     specs : list of LayerSpec
         The Linear and Conv2d layers in the order forward calls them.
-    calls : list of tuple
-        ``(leaf, args, kwargs, output)`` of every leaf call, in order.
+    calls : list of LeafCall
+        Every leaf call, in order.
     x : torch.Tensor
         The batch the module was run on.
+    x_version : int or None
+        Its version counter before the run (a leaf may change it in place).
     """
 
     specs: list
     calls: list
     x: object
+    x_version: int | None = None
 
     def chain(self, layers=None):
         """The leaves the module applies as a chain up to the last layer, or
         None (see :func:`trace_chain`); no second forward pass."""
         layers = [spec.layer for spec in self.specs] if layers is None else layers
-        return _chain(self.calls, self.x, layers)
+        return _chain(self.calls, self.x, self.x_version, layers)
 
 
 def trace(module, x, layer_types=WEIGHT_LAYERS):
@@ -145,11 +184,12 @@ def trace(module, x, layer_types=WEIGHT_LAYERS):
     trace : Trace
     """
     names = {m: n for n, m in module.named_modules()}
-    leaf_calls = _leaf_calls(module, x)
-    calls = [(mod, args[0] if args else None, out) for mod, args, _, out in leaf_calls]
+    x_version = _version(x)
+    calls = _leaf_calls(module, x)
 
     specs, seen = [], set()
-    for i, (mod, layer_in, out) in enumerate(calls):
+    for i, call in enumerate(calls):
+        mod = call.module
         if not isinstance(mod, layer_types):
             continue
         if mod in seen:
@@ -158,27 +198,30 @@ def trace(module, x, layer_types=WEIGHT_LAYERS):
                 "shared layers cannot be initialized layer after layer"
             )
         seen.add(mod)
-        activation, current = None, out
-        for nxt, inp, nxt_out in calls[i + 1 :]:
-            if inp is not current:
+        # The activation: the elementwise module that next receives the
+        # layer's output unchanged (through identities); an output changed
+        # in place first (a residual ``out += x``) has none the hooks see.
+        activation, current, version = None, call.output, call.out_version
+        for nxt in calls[i + 1 :]:
+            if not nxt.receives(current, version):
                 break
-            if isinstance(nxt, PASS_THROUGH):
-                current = nxt_out
+            if isinstance(nxt.module, PASS_THROUGH):
+                current, version = nxt.output, nxt.out_version
                 continue
-            if isinstance(nxt, ELEMENTWISE):
-                activation = nxt
+            if isinstance(nxt.module, ELEMENTWISE):
+                activation = nxt.module
             break
         specs.append(
             LayerSpec(
                 names[mod],
                 mod,
                 activation,
-                input_shape=_shape(layer_in),
-                output_shape=_shape(out),
+                input_shape=_shape(call.args[0] if call.args else None),
+                output_shape=_shape(call.output),
                 traced_rows=len(x) if isinstance(x, torch.Tensor) else None,
             )
         )
-    return Trace(specs, leaf_calls, x)
+    return Trace(specs, calls, x, x_version)
 
 
 def trace_layers(module, x, layer_types=WEIGHT_LAYERS):
@@ -214,8 +257,10 @@ def trace_chain(module, x, layers):
     ``module`` is a chain up to the last of ``layers`` if, in its forward on
     ``x``, every leaf module up to that layer is called once with one
     positional argument: ``x`` itself for the first leaf, the previous
-    leaf's output for the others. The input of a layer is then the output
-    of the leaves before it, applied in order.
+    leaf's output for the others, neither changed in place in between
+    (``out += identity`` on a leaf's output makes a residual block, not a
+    chain). The input of a layer is then the output of the leaves before
+    it, applied in order.
 
     Parameters
     ----------
@@ -230,20 +275,22 @@ def trace_chain(module, x, layers):
     leaves : list of torch.nn.Module or None
         The leaves called before the last of ``layers``, in order.
     """
-    return _chain(_leaf_calls(module, x), x, layers)
+    version = _version(x)
+    return _chain(_leaf_calls(module, x), x, version, layers)
 
 
-def _chain(calls, x, layers):
-    chain, previous = [], x
-    for mod, args, kwargs, output in calls:
-        if kwargs or len(args) != 1 or args[0] is not previous:
+def _chain(calls, x, x_version, layers):
+    chain, previous, version = [], x, x_version
+    for call in calls:
+        mod = call.module
+        if call.kwargs or len(call.args) != 1 or not call.receives(previous, version):
             return None
         if any(mod is leaf for leaf in chain):
             return None
         if mod is layers[-1]:
             break
         chain.append(mod)
-        previous = output
+        previous, version = call.output, call.out_version
     else:
         return None
     positions = [_position(chain, layer) for layer in layers[:-1]]
@@ -288,7 +335,7 @@ def hidden_layers(module, x, include_output=False):
         )
     if not include_output:
         specs = specs[:-1]
-    calls = [mod for mod, _, _, _ in traced.calls]
+    calls = [call.module for call in traced.calls]
     found = []
     for spec in specs:
         target = spec.layer if spec.activation is None else spec.activation

@@ -165,16 +165,18 @@ class InitializeWith(InitializerParams, Callback):
         if _initialized(net):
             return
         initializer = resolve_initializer(
-            self.initializer, draw_seed(self.random_state)
+            self.initializer, lambda: draw_seed(self.random_state)
         )
         X, y = _training_rows(net, dataset_train, getattr(self, "has_targets_", True))
         y = _targets(net, y, initializer)
         if isinstance(net, NeuralNetRegressor):
             for_real_targets(initializer)
         module = net.module_
-        if isinstance(X, torch.Tensor):
+        if isinstance(X, torch.Tensor) and X.is_floating_point():
             initializer.initialize(module, X.detach().numpy(), y)
         else:
+            # Several inputs, or integer codes (an nn.Embedding first): the
+            # module gets them back with their dtypes from packed rows.
             with _packed_inputs(module, X) as packed:
                 initializer.initialize(module, packed, y)
         net.history.record(_HISTORY_KEY, type(initializer).__name__)
@@ -254,28 +256,34 @@ def _concatenate(batches):
 
 @contextlib.contextmanager
 def _packed_inputs(module, X):
-    """Let an initializer call a multi-input module with one array of rows.
+    """Let an initializer call a module on inputs that are not one float
+    array: several inputs, or integer codes.
 
     The initializers call ``module(x)`` on rows (or chunks, or a subset of
-    rows) of one array. The inputs of a dict or list are flattened and put
-    side by side, row by row, in one float64 array; while the context is
-    open, a forward pre-hook of ``module`` cuts any such rows back into
-    the inputs (with their shapes and dtypes) and calls the module as the
-    net does: ``module(**X)`` for a dict, ``module(X)`` for a list.
+    rows) of one float array. The inputs of a dict or list (or one tensor
+    of integers) are flattened and put side by side, row by row, in one
+    float64 array; while the context is open, a forward pre-hook of
+    ``module`` cuts any such rows back into the inputs (with their shapes
+    and dtypes) and calls the module as the net does: ``module(**X)`` for
+    a dict, ``module(X)`` for a list or a tensor.
 
     Parameters
     ----------
     module : torch.nn.Module
-    X : dict or list of torch.Tensor
+    X : dict or list of torch.Tensor, or torch.Tensor
         The inputs, with the same number of rows.
 
     Yields
     ------
     packed : ndarray of shape (n_samples, total_width)
     """
+    single = isinstance(X, torch.Tensor)
     keys = list(X) if isinstance(X, Mapping) else None
-    parts = list(X.values()) if keys is not None else list(X)
-    names = keys if keys is not None else list(range(len(parts)))
+    if single:
+        parts, names = [X], ["X"]
+    else:
+        parts = list(X.values()) if keys is not None else list(X)
+        names = keys if keys is not None else list(range(len(parts)))
     sizes = {len(p) for p in parts}
     if len(sizes) != 1:
         raise ValueError(
@@ -307,6 +315,8 @@ def _packed_inputs(module, X):
                 torch.split(rows, widths, dim=1), shapes, dtypes
             )
         ]
+        if single:
+            return (pieces[0],), kwargs
         if keys is None:
             return (pieces,), kwargs
         return (), {**kwargs, **dict(zip(keys, pieces))}

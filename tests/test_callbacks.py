@@ -583,3 +583,51 @@ def test_initialize_with_bad_parameters(small_classification):
     net.set_params(callbacks=[*net.callbacks, ("again", InitializeWith("xavier"))])
     with pytest.raises(ValueError, match="one InitializeWith callback; got 2"):
         net.fit(X, y)
+
+
+class EmbeddingFirst(nn.Module):
+    """Integer codes -> nn.Embedding -> MLP body (one input, not floats)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5, 4)
+        self.body = nn.Sequential(nn.Linear(8, 10), nn.ReLU(), nn.Linear(10, 3))
+
+    def forward(self, codes):
+        return self.body(self.embed(codes).flatten(1))
+
+
+def test_initialize_with_integer_codes_as_the_only_input(small_classification):
+    """Check that one array of integer codes (an nn.Embedding first) is
+    initialized as the docs say integers are, kept exact: the same weights
+    as the campaign on the embedded rows (before, the codes were cast to
+    float32 and the embedding refused them)."""
+    _, y = small_classification
+    codes = np.stack([np.arange(len(y)) * 7 % 5, np.arange(len(y)) % 5], axis=1)
+    torch.manual_seed(0)
+    module = EmbeddingFirst()
+    before = copy.deepcopy(module)
+    with torch.no_grad():
+        embedded = module.embed(torch.from_numpy(codes)).flatten(1).numpy()
+    snapshot = Snapshot()
+    cb = InitializeWith(NeuronCampaign(random_state=4))
+    _net(module, cb, snapshot=snapshot, train_split=None).fit(codes, y)
+    NeuronCampaign(random_state=4).initialize(before.body, embedded, y)
+    _assert_state_equal(snapshot.state_, before.state_dict())
+    assert not module._forward_pre_hooks  # the packing hook is gone
+
+
+def test_initialize_with_seeded_initializer_leaves_numpy_alone(small_classification):
+    """Check that InitializeWith draws no seed from numpy's global generator
+    when its initializer has a random_state of its own (before, every
+    fresh fit drew one, unused); a name or an unseeded object still gets
+    one."""
+    X, y = small_classification
+    for initializer, draws in [(NeuronCampaign(random_state=0), False),
+                               ("he", True)]:  # fmt: skip
+        net = _net(nn.Sequential(nn.Linear(8, 3)), InitializeWith(initializer))
+        _, key, pos, *_ = np.random.get_state()
+        net.fit(X, y)
+        _, key_after, pos_after, *_ = np.random.get_state()
+        unchanged = np.array_equal(key, key_after) and pos == pos_after
+        assert unchanged is not draws, initializer

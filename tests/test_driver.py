@@ -551,3 +551,52 @@ def test_bounded_regression_outputs_start_moving_with_the_target(output):
         with torch.no_grad():
             pred = net(torch.from_numpy(X)).numpy().ravel()
         assert np.corrcoef(pred, y)[0, 1] > 0.1, seed
+
+
+class _Residual(nn.Module):
+    """relu(l1 x) = h; out(relu(l2 h + h)), the sum in place or not."""
+
+    def __init__(self, in_place):
+        super().__init__()
+        torch.manual_seed(0)  # the same starting weights for both forms
+        self.l1, self.a1 = nn.Linear(12, 8), nn.ReLU()
+        self.l2, self.a2 = nn.Linear(8, 8), nn.ReLU()
+        self.out = nn.Linear(8, 3)
+        self.in_place = in_place
+
+    def forward(self, x):
+        h = self.a1(self.l1(x))
+        z = self.l2(h)
+        if self.in_place:
+            z += h  # the same tensor object, changed: not a chain
+        else:
+            z = z + h
+        return self.out(self.a2(z))
+
+
+def test_in_place_residual_is_not_taken_for_a_chain():
+    """Check that a forward that changes a leaf's output in place (a
+    residual ``z += h``) is not a chain and gives l2 no activation, as the
+    out-of-place ``z = z + h`` does, so the campaign scores every layer on
+    its real input and writes the same weights for both forms (before, the
+    in-place form was taken for a chain and l2 and out were scored on
+    inputs without the residual)."""
+    from sknc import NeuronCampaign
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 12)).astype(np.float32)
+    y = rng.randint(0, 3, size=300)
+    nets = {}
+    for in_place in (False, True):
+        net = _Residual(in_place)
+        traced = trace(net, torch.from_numpy(X[:2]))
+        assert traced.chain() is None
+        assert [s.activation_name for s in traced.specs] == [
+            "relu",
+            "identity",
+            "identity",
+        ]
+        NeuronCampaign(random_state=0, max_samples=None).initialize(net, X, y)
+        nets[in_place] = net.state_dict()
+    for name, value in nets[False].items():
+        assert torch.equal(value, nets[True][name]), name

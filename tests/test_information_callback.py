@@ -254,3 +254,33 @@ def test_information_plane_random_state_seeds_random_estimators():
     # An estimator that draws nothing at random is left as it is.
     binning = InformationPlane(random_state=0).initialize().estimator_
     assert "random_state" not in binning.get_params()
+
+
+class _ResidualTail(nn.Module):
+    """h = tanh(fc1 x); out(h += fc2 h): the recorded tanh output is then
+    changed in place by the forward."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.fc1, self.act, self.fc2 = nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 5)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, x):
+        h = self.act(self.fc1(x))
+        h += self.fc2(h)
+        return self.out(h)
+
+
+def test_activations_are_copied_before_the_forward_changes_them():
+    """Check that a layer's recorded activations are its outputs as they
+    left it, also when the forward then adds to them in place (a residual):
+    before, the callback kept the tensor itself and recorded the sum."""
+    X, _ = _data()
+    module = _ResidualTail()  # not trainable (autograd refuses the +=)
+    net = _net(module, InformationPlane(epochs=[0], estimator="kmeans")).initialize()
+    (name, tanh_out), _ = InformationPlane().activations(net, X)
+    with torch.no_grad():
+        expected = module.act(module.fc1(torch.from_numpy(X))).numpy()
+    assert name == "act"
+    np.testing.assert_array_equal(tanh_out, expected)

@@ -976,3 +976,84 @@ def test_layers_the_forward_does_not_call_are_named_in_a_warning(make):
     ):
         make().initialize(net, X, y)
     assert torch.equal(net.aux.weight, before)
+
+
+@pytest.mark.parametrize("make", [LSUVInit, NeuronCampaign])
+@pytest.mark.parametrize("max_samples", [None, 500])
+def test_in_place_module_changes_neither_X_nor_the_result(make, max_samples):
+    """Check that a module which changes its input in place (an in-place
+    activation first) leaves the caller's X as it was, numpy array or
+    tensor, and is initialized exactly as its out-of-place twin (before,
+    LSUV measured rows its own passes had already changed, and the trace
+    batch was a view of X's first rows)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 8 - 1).astype(np.float32)  # negative values, which LeakyReLU changes
+    results = []
+    for in_place in (False, True):
+        for as_tensor in (False, True):
+            net = nn.Sequential(
+                nn.LeakyReLU(0.1, inplace=in_place),
+                nn.Linear(64, 32),
+                nn.ReLU(),
+                nn.Linear(32, 10),
+            )
+            Xc = torch.from_numpy(X.copy()) if as_tensor else X.copy()
+            init = make(random_state=0, max_samples=max_samples)
+            if make is LSUVInit:
+                init.initialize(net, Xc)
+            else:
+                init.initialize(net, Xc, y)
+            np.testing.assert_array_equal(np.asarray(Xc), X)
+            results.append(net.state_dict())
+    for other in results[1:]:
+        for name, value in results[0].items():
+            assert torch.equal(value, other[name]), name
+
+
+def _tied():
+    net = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
+                        nn.Linear(8, 3))  # fmt: skip
+    net[2].weight = net[0].weight
+    return net
+
+
+def _weight_normed(kind):
+    net = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    if kind == "parametrization":
+        nn.utils.parametrizations.weight_norm(net[0])
+    else:
+        nn.utils.weight_norm(net[0])
+    return net
+
+
+@pytest.mark.parametrize("name", ["he", "xavier", "orthogonal", "lsuv", "campaign"])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (_tied, r"weight of layer '0' is shared by '0.weight', '2.weight'"),
+        (lambda: _weight_normed("parametrization"), "layer '0' .*computed weight"),
+        (lambda: _weight_normed("hook"), "layer '0' .*computed weight"),
+    ],
+)
+def test_weights_that_cannot_be_written_are_refused(name, make, match):
+    """Check that tied weights and parametrized (weight-normed) weights are
+    refused with the layer named and what to do, before any work, and the
+    module left as it was (before: the writes to a computed weight were
+    lost silently, and a tied weight got the second layer's picks)."""
+    import warnings
+
+    from sknc._initializers import get_initializer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    y = np.arange(60) % 3
+    net = make()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the old weight_norm
+        with pytest.raises(ValueError, match=match):
+            get_initializer(name, random_state=0).initialize(net, X, y)
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, before[k]), k

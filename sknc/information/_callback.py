@@ -397,7 +397,9 @@ default="bin"
             calls[mod] = k + 1
             slot = wanted.get((mod, k))
             if slot is not None:
-                stores[slot].append(output.detach().cpu())
+                # A copy: the forward may change the output in place later
+                # (a residual ``out += x``).
+                stores[slot].append(output.detach().to("cpu", copy=True))
 
         try:
             for batch in iterator:
