@@ -17,7 +17,10 @@ _NOT_BIT_EQUIVALENT = (
     "(tests/test_sample_weight.py), and predict_proba agrees to about 1e-7 "
     "after training, but the check asks for rtol=1e-7; scikit-learn runs it on "
     "MLPClassifier only with the full-batch, float64 solver='lbfgs' (and on "
-    "MLPRegressor with solver='sgd' at tol=1e-2)"
+    "MLPRegressor with solver='sgd' at tol=1e-2). Whether the last bits land "
+    "within it depends on the machine's float32 kernels: the regressor's "
+    "checks pass on the project's AMD machine and fail on its Intel one, so "
+    "they are expected failures that may pass (not strict)"
 )
 _WEIGHT_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data": _NOT_BIT_EQUIVALENT,
