@@ -15,6 +15,7 @@ layer input on the scoring rows is ``H`` (n x d), responses are
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -779,8 +780,13 @@ def resolve_alpha(alpha, n_layers):
 
 
 def n_candidates(k, candidate_ratio, max_candidates):
-    """Return ``m = min(ceil(candidate_ratio * k), max_candidates)``, at least k."""
-    m = math.ceil(candidate_ratio * k)
+    """Return ``m = min(ceil(candidate_ratio * k), max_candidates)``, at least k.
+
+    The product is taken on the ratio as written (``1.1`` is 11/10), not on
+    its binary float, whose product can land just above a whole number
+    (``1.1 * 100 == 110.00000000000001``) and add a candidate.
+    """
+    m = math.ceil(Fraction(repr(float(candidate_ratio))) * k)
     if max_candidates is not None:
         m = min(m, int(max_candidates))
     return max(m, k)

@@ -114,6 +114,12 @@ def check_campaign_layer(spec, max_candidates=None):
         )
 
 
+def layer_bias(layer, bias):
+    """The bias a layer's candidates are scored with: the campaign's
+    ``bias`` where the layer can hold it, else 0, what it computes."""
+    return bias if layer.bias is not None else 0.0
+
+
 def _chunks(n, size):
     size = n if size is None else max(1, int(size))
     for start in range(0, n, size):
@@ -274,8 +280,6 @@ class _ChainInputs:
         scalable = bias == 0 and _homogeneous(spec.activation)
         if not self.passes_on[i] or (rescale is not None and not scalable):
             return None
-        if bias != 0 and spec.layer.bias is None:
-            return None  # the candidates' bias is not the layer's
         k, fan_in, _ = layer_fans(spec.layer)
         if fan_in * k < PASS_ON_MIN_WORK * m:
             return None  # running the layer again costs less
@@ -555,6 +559,7 @@ def campaign_layer(
     """
     t0 = time.perf_counter()
     layer = spec.layer
+    bias = layer_bias(layer, bias)
     k, fan_in, fan_out = layer_fans(layer)
     device, dtype = layer.weight.device, layer.weight.dtype
     m = n_candidates(k, candidate_ratio, max_candidates)
@@ -762,6 +767,16 @@ def run_campaign(
     for spec in specs:
         # Before any layer is scored: a bad input or layer costs no work.
         check_campaign_layer(spec, params["max_candidates"])
+    bias = params["bias"]
+    without = [spec.name for spec in specs if spec.layer.bias is None]
+    if bias != 0 and without:
+        warnings.warn(
+            f"layers {without} have no bias parameter to hold the campaign's "
+            f"bias={bias}: they are scored and written without one (bias 0), "
+            "as the network computes them",
+            UserWarning,
+            stacklevel=2,
+        )
     y = torch.as_tensor(y)
     order = torch.argsort(y, stable=True)
     y_sorted = y[order]

@@ -743,7 +743,9 @@ class NeuronCampaign(BaseInitializer):
         otherwise compound layer after layer); ``"lsuv"`` scales the layer
         so its output has unit variance.
     bias : float, default=0.0
-        Bias of every candidate while scoring, and of the written layer.
+        Bias of every candidate while scoring, and of the written layer. A
+        layer without a bias parameter cannot hold it: it is scored with
+        bias 0, what it computes, and a warning names it.
     spatial : {"mean", "positions"}, default="mean"
         How the feature maps of a conv layer's candidates become the rows
         the statistics are taken over: ``"mean"`` averages each map over

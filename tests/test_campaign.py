@@ -151,6 +151,23 @@ def test_n_candidates_bounds():
     assert n_candidates(10, 1.0, 4096) == 10
 
 
+def test_n_candidates_takes_the_ratio_as_written():
+    """Check ceil(ratio * k) on the decimal ratio, not its binary float:
+    1.1 * 100 is 110.00000000000001 in floats, which gave 111 candidates;
+    every ratio of two decimals times k below 300 gives the exact ceiling."""
+    from fractions import Fraction
+
+    assert n_candidates(100, 1.1, None) == 110
+    assert n_candidates(50, 1.1, None) == 55
+    assert n_candidates(100, 1.09, None) == 109
+    assert n_candidates(7, np.float32(2.0), None) == 14
+    for hundredths in range(100, 1001, 7):
+        ratio = hundredths / 100
+        for k in range(1, 300, 13):
+            exact = -(-Fraction(hundredths, 100) * k // 1)
+            assert n_candidates(k, ratio, None) == max(int(exact), k), (ratio, k)
+
+
 def _plain_greedy(W, score, k, groups, tol=1e-6):
     """The selection rule of DESIGN §2.5, one rank-1 residual update per pick."""
     m = W.shape[0]

@@ -1,5 +1,7 @@
 """Tests of the layer walker (sknc._driver)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -242,10 +244,11 @@ class _ScaledLinear(nn.Linear):
 )
 def test_responses_passed_on_only_if_they_are_the_forward(monkeypatch, case):
     """Check that nothing is passed on where the candidates' responses are
-    not what the module computes: a layer without bias scored with a
-    nonzero candidate bias, a Linear subclass with its own forward, a
+    not what the module computes: a Linear subclass with its own forward, a
     dropout that is not an identity, a forward hook that changes an
-    output, a pre-hook that rebuilds the weight."""
+    output, a pre-hook that rebuilds the weight. A layer without bias is
+    scored with the bias it has (0, with a warning about the campaign's
+    nonzero one), so its responses are the forward's and pass on."""
     import sknc._driver as driver
 
     monkeypatch.setattr(driver, "PASS_ON_MIN_WORK", 0)
@@ -265,8 +268,12 @@ def test_responses_passed_on_only_if_they_are_the_forward(monkeypatch, case):
             nn.utils.weight_norm(first)
     traced = trace(net, X[:2])
     bias = 0.0 if case in ("subclass", "weight_norm") else 0.1
-    reports = run_campaign(net, X, y, 3, traced, [0.5] * 2, **_params(bias=bias))
-    assert reports[0]["passed_on"] is (case == "plain")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reports = run_campaign(net, X, y, 3, traced, [0.5] * 2, **_params(bias=bias))
+    no_bias = [w for w in caught if "no bias parameter" in str(w.message)]
+    assert len(no_bias) == (case == "no layer bias")
+    assert reports[0]["passed_on"] is (case in ("plain", "no layer bias"))
 
 
 @pytest.mark.parametrize(("ratio", "expected"), [(2, True), (3, False)])

@@ -1057,3 +1057,31 @@ def test_weights_that_cannot_be_written_are_refused(name, make, match):
             get_initializer(name, random_state=0).initialize(net, X, y)
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k]), k
+
+
+def test_bias_on_layers_without_bias_is_scored_as_computed():
+    """Check that a nonzero campaign bias on a layer without a bias
+    parameter warns, and that the layer is scored with the bias it has, 0:
+    its scores are those of bias=0 (before, it was scored with a bias the
+    network never applies, and the chosen neurons differed)."""
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / 16).astype(np.float32)
+    y = y[:400]
+
+    def run(bias):
+        torch.manual_seed(0)
+        net = nn.Sequential(
+            nn.Linear(64, 16, bias=False), nn.ReLU(), nn.Linear(16, 10, bias=False)
+        )
+        init = NeuronCampaign(bias=bias, random_state=0, max_samples=None)
+        return init.initialize(net, X, y).report_, net
+
+    match = r"layers \['0', '2'\] have no bias parameter.*bias=0.5"
+    with pytest.warns(UserWarning, match=match):
+        report, net = run(0.5)
+    base_report, base_net = run(0.0)
+    for a, b in zip(report, base_report):
+        np.testing.assert_array_equal(a["chosen"], b["chosen"])
+        np.testing.assert_array_equal(a["scores"], b["scores"])
+    for a, b in zip(net.parameters(), base_net.parameters()):
+        assert torch.equal(a, b)
