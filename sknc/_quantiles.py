@@ -18,7 +18,11 @@ def quantile_bin_codes(col, n_bins, weights=None):
     most ``n_bins`` distinct values every value gets a bin of its own; with
     continuous data the bins hold ``n / n_bins`` rows each, to one row.
     With ``weights`` the mass of a row is its weight: integer weights give
-    the bins of the rows repeated.
+    the bins of the rows repeated. More bins do not always separate more:
+    the cuts of ``n_bins + 1`` bins are not those of ``n_bins`` plus one,
+    so on tied values an estimate made on these bins can fall when a bin is
+    added (9 rows at 5 levels, counts 1, 2, 3, 1, 2: 3 bins of 3 rows, then
+    bins of 3, 4 and 2 rows for 4 bins).
 
     Parameters
     ----------

@@ -352,10 +352,11 @@ def test_dyadic_entropy_is_1_984375():
 
 
 @pytest.mark.parametrize("counts", [[256] * 4, [100] * 7, DYADIC])
-def test_quantile_binning_exact_and_never_falls_with_more_bins(counts):
+def test_quantile_binning_exact_and_rising_on_even_levels(counts):
     """Check that quantile binning gives the exact entropy of discrete levels
-    whenever n_bins >= levels, and never less information when bins are
-    added (n_bins from 2 to 50; ties are never split)."""
+    whenever n_bins >= levels, and, on these equal and dyadic level counts,
+    never less information when bins are added (n_bins from 2 to 50; ties
+    are never split). On other counts it can fall: see the next test."""
     T = _levels(counts)
     exact = _entropy_bits(counts)
     previous = 0.0
@@ -365,6 +366,19 @@ def test_quantile_binning_exact_and_never_falls_with_more_bins(counts):
             assert h == pytest.approx(exact, abs=1e-12)
         assert h >= previous - 1e-12
         previous = h
+
+
+def test_quantile_binning_can_fall_when_a_bin_is_added():
+    """Check, exactly, the case the docstring gives: the cuts of n_bins + 1
+    bins are not those of n_bins plus one, so on 9 rows at 5 levels
+    (counts 1, 2, 3, 1, 2) 3 bins hold 3 rows each (log2(3) bits) and 4
+    bins hold 3, 4 and 2 rows (the cut nearest to 6.75 rows is at 7)."""
+    T = np.repeat([0.0, 1, 2, 3, 4], [1, 2, 3, 1, 2])[:, None]
+    h3 = AdaptiveBinningEstimator(rule="quantile", n_bins=3).estimate(T)[0]
+    h4 = AdaptiveBinningEstimator(rule="quantile", n_bins=4).estimate(T)[0]
+    assert h3 == pytest.approx(np.log2(3), abs=1e-12)
+    assert h4 == pytest.approx(_entropy_bits([3, 4, 2]), abs=1e-12)
+    assert h4 < h3
 
 
 def test_quantile_binning_docstring_case_gives_two_bits():
@@ -412,3 +426,25 @@ def test_reference_binning_hand_computed_case():
         n_bins=5, value_range=(-1, 1), convention="reference"
     ).estimate(T)
     assert h == pytest.approx(_entropy_bits([1, 1, 2, 2, 3]), abs=1e-12)
+
+
+def test_mixed_label_list_is_refused_not_merged():
+    """Check that a Python list mixing numbers and strings ([1, "1", ...],
+    which numpy turns into the strings ["1", "1", ...]) is refused as an
+    object array is, instead of merging 1 and "1" into one class."""
+    T = np.array([[0.0], [0.0], [1.0], [1.0]])
+    with pytest.raises(ValueError, match="mixes strings and numbers"):
+        BinningEstimator().estimate(T, [1, "1", 2, "2"])
+    assert BinningEstimator().estimate(T, [1, 1, 2, 2])[1] == 1.0
+    assert BinningEstimator().estimate(T, ["a", "a", "b", "b"])[1] == 1.0
+
+
+@pytest.mark.parametrize("convention", ["intervals", "reference"])
+def test_binning_on_a_span_beyond_float64(convention):
+    """Check that values whose span overflows float64 (max - min above
+    1.8e308) are binned as their halves are, not through a NaN: three
+    far-apart values give log2(3) bits."""
+    T = np.array([[-1e308], [0.0], [1e308]])
+    est = BinningEstimator(n_bins=30, convention=convention)
+    assert est.estimate(T)[0] == pytest.approx(np.log2(3), abs=1e-12)
+    assert est.estimate(T / 4)[0] == pytest.approx(np.log2(3), abs=1e-12)

@@ -152,3 +152,27 @@ def test_kde_log_mean_kernel_is_the_formula():
     np.testing.assert_allclose(
         _kde.log_mean_kernel(T, 2.0), direct, rtol=1e-12, atol=1e-12
     )
+
+
+def test_kde_refuses_rows_whose_squared_distances_overflow():
+    """Check that activations beyond about 1e154 (whose squared norms are
+    not finite in float64) are refused with what to do, instead of a NaN
+    that came out as 0 bits and a negative I(T;Y); 1e150 still works, and
+    gives log2(3) for three far-apart points."""
+    y = [0, 1, 0]
+    with pytest.raises(ValueError, match="overflow float64.*scale T"):
+        KDEEstimator().estimate(np.array([[1e160], [2e160], [-3e160]]), y)
+    i_xt, _ = KDEEstimator().estimate(np.array([[1e150], [2e150], [-3e150]]), y)
+    assert i_xt == pytest.approx(np.log2(3), abs=1e-12)
+
+
+def test_kde_information_refuses_a_nan_bound(monkeypatch):
+    """Check that a non-finite mean kernel raises instead of being clamped
+    to 0 bits by max(0, nan)."""
+
+    def nan_kernel(T, scale, verbose=0):
+        return np.full(len(T), np.nan)
+
+    monkeypatch.setattr(_kde, "log_mean_kernel", nan_kernel)
+    with pytest.raises(ValueError, match="upper bound is not finite"):
+        _kde.kde_information(np.zeros((3, 1)), 1e-3)

@@ -131,6 +131,10 @@ def test_mean_field_sweep_is_reproducible_and_leaves_global_rng():
             "sigma_w2_values must be .* positive",
         ),
         (
+            lambda: mean_field_sweep([np.inf], 0.0, "tanh", np.ones((4, 2)), 1, 2),
+            "sigma_w2_values must be .* positive finite",
+        ),
+        (
             lambda: mean_field_sweep([1.0], 0.0, "tanh", np.ones((4, 2)), 0, 2),
             "'depth' parameter.*Got 0",
         ),

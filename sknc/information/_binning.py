@@ -29,6 +29,12 @@ def _check_value_range(value_range):
     return lo, hi
 
 
+def _span_is_finite(lo, hi):
+    """Whether ``hi - lo`` is a float64 (not beyond about 1.8e308)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.float64(hi) - np.float64(lo)))
+
+
 def uniform_bin_codes(T, n_bins, value_range=None):
     """Bin index (0..n_bins-1) of every entry of ``T`` on equal-width bins.
 
@@ -40,7 +46,11 @@ def uniform_bin_codes(T, n_bins, value_range=None):
     lo, hi = (T.min(), T.max()) if value_range is None else value_range
     if hi <= lo:
         return np.zeros(T.shape, dtype=np.int64)
-    codes = np.floor((T - lo) * (n_bins / (hi - lo)))
+    if _span_is_finite(lo, hi):
+        codes = np.floor((T - lo) * (n_bins / (hi - lo)))
+    else:
+        # A span beyond float64 (about 1.8e308): the same bins on halves.
+        codes = np.floor((T / 2 - lo / 2) * (n_bins / (hi / 2 - lo / 2)))
     return np.clip(codes, 0, n_bins - 1).astype(np.int64)
 
 
@@ -56,7 +66,11 @@ def reference_bin_codes(T, n_bins, value_range=None):
     activations on ``[-1, 1]``).
     """
     lo, hi = (T.min(), T.max()) if value_range is None else value_range
-    edges = np.linspace(lo, hi, n_bins)
+    if _span_is_finite(lo, hi):
+        edges = np.linspace(lo, hi, n_bins)
+    else:
+        # A span beyond float64: the same edges, from halves (exact).
+        edges = 2 * np.linspace(lo / 2, hi / 2, n_bins)
     codes = np.digitize(T, edges)
     codes[codes == 0] = n_bins
     return codes.astype(np.int64)

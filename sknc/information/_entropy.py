@@ -48,6 +48,10 @@ def check_labels(y, n_samples, *, name="y"):
         return None
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
+    if not isinstance(y, np.ndarray):
+        # A list [1, "1"] would become the strings ["1", "1"]: check the
+        # labels as given, so that a mix is refused rather than merged.
+        check_label_values(np.asarray(y, dtype=object), "I(T;Y)", name)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()

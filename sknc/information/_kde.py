@@ -33,6 +33,12 @@ def log_mean_kernel(T, scale, *, verbose=0):
     T = T - T.mean(dim=0)
     n = T.shape[0]
     sq = torch.einsum("ij,ij->i", T, T)
+    if not bool(torch.isfinite(sq).all()):
+        raise ValueError(
+            "KDE: squared distances between rows of T overflow float64 (values "
+            f"up to {float(T.abs().max()):.3g} after centring; the limit is "
+            "about 1e154): scale T, and noise_variance with its square"
+        )
     tile = max(1, min(n, int(np.sqrt(_BLOCK_ENTRIES))))
     starts = list(range(0, n, tile))
     sums = torch.zeros(n, dtype=torch.float64)
@@ -74,8 +80,11 @@ def kde_information(T, noise_variance, bound="upper", *, verbose=0):
     """
     n = T.shape[0]
     factor = 2.0 if bound == "upper" else 8.0
-    nats = -np.mean(log_mean_kernel(T, factor * noise_variance, verbose=verbose))
-    return min(max(0.0, float(nats)) / np.log(2.0), float(np.log2(n)))
+    nats = float(-np.mean(log_mean_kernel(T, factor * noise_variance, verbose=verbose)))
+    if not np.isfinite(nats):
+        # max(0.0, nan) is 0.0: a NaN must not pass for "no information".
+        raise ValueError(f"KDE: the {bound} bound is not finite ({nats})")
+    return min(max(0.0, nats) / np.log(2.0), float(np.log2(n)))
 
 
 class KDEEstimator(BaseMIEstimator):

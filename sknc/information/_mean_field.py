@@ -391,10 +391,12 @@ def mean_field_sweep(
     ([0.5, 1.0], (2, 2))
     """
     sigma_w2_values = np.asarray(sigma_w2_values, dtype=float).ravel()
-    if sigma_w2_values.size == 0 or not np.all(sigma_w2_values > 0):
+    if sigma_w2_values.size == 0 or not np.all(
+        (sigma_w2_values > 0) & np.isfinite(sigma_w2_values)
+    ):
         raise ValueError(
-            "sigma_w2_values must be a non-empty list of positive numbers; "
-            f"got {sigma_w2_values.tolist()}"
+            "sigma_w2_values must be a non-empty list of positive finite "
+            f"numbers; got {sigma_w2_values.tolist()}"
         )
     X = check_array(X, dtype=np.float64, input_name="X")
     rng = check_random_state(random_state)
