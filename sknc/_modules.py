@@ -242,6 +242,11 @@ class CNN(nn.Module):
     the activation, then ``MaxPool2d(2)``. The defaults of
     :class:`~sknc.NCCNNClassifier` on 28x28 images give LeNet-5:
     6@28x28, pool 14x14, 16@10x10, pool 5x5, 400, 120, 84, outputs.
+
+    Attributes
+    ----------
+    activation : str
+        The hidden layers' activation, by name.
     """
 
     def __init__(

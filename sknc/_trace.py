@@ -97,7 +97,11 @@ class LeafCall(typing.NamedTuple):
 
 
 def _version(value):
-    return value._version if isinstance(value, torch.Tensor) else None
+    """A tensor's version counter (None for anything else, and for an
+    inference-mode tensor, which keeps none: then identity alone decides)."""
+    if not isinstance(value, torch.Tensor) or value.is_inference():
+        return None
+    return value._version
 
 
 def _leaf_calls(module, x):
