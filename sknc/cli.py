@@ -7,6 +7,7 @@ and dispatches.
 import argparse
 import contextlib
 import inspect
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -27,8 +28,10 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive finite number, got {value}"
+        )
     return value
 
 
@@ -381,9 +384,9 @@ def _cmd_compare(args):
         )
     print(result.title)
     print(result.table)
-    names = ("summary.csv", "runs.csv", "curves.csv", "test_error.png")
-    written = [n for n in names if (args.out / n).exists()]
-    print(f"wrote {', '.join(written)} in {args.out}")
+    if result.written:
+        names = ", ".join(path.name for path in result.written)
+        print(f"wrote {names} in {args.out}")
     return 0
 
 

@@ -399,7 +399,8 @@ def load_ib12(data_home=None, *, return_X_y=False):
         If ``var_u.mat`` is missing; the message lists every path looked in.
 
     ValueError
-        If the file lacks ``F`` or ``y`` or their shapes do not match.
+        If the file cannot be read as a MATLAB file (damaged, truncated), or
+        lacks ``F`` or ``y``, or their shapes do not match.
 
     See Also
     --------
@@ -423,7 +424,15 @@ def load_ib12(data_home=None, *, return_X_y=False):
         how_to_get=f"Get var_u.mat from the data folder of the IDNNs repository "
         f"of Shwartz-Ziv ({IB12_URL}) and put it in {{directory}}.",
     )
-    mat = scipy.io.loadmat(path)
+    try:
+        mat = scipy.io.loadmat(path)
+    except Exception as exc:
+        # scipy reports a damaged file in many ways (MatReadError, OSError,
+        # IndexError, ValueError...), none naming the file.
+        raise ValueError(
+            f"Could not read {path} as a MATLAB file ({type(exc).__name__}: "
+            f"{exc}); the file is damaged or is not var_u.mat."
+        ) from exc
     missing = [key for key in ("F", "y") if key not in mat]
     if missing:
         raise ValueError(

@@ -23,7 +23,8 @@ def _pyplot():
 
 
 def _as_records(records):
-    """Mean I(X;T), I(T;Y) per (layer_index, epoch), sorted, from any records.
+    """Mean I(X;T), I(T;Y) per (layer_index, epoch), sorted, from any records:
+    ``{layer_index: (epochs, i_xt, i_ty)}`` in the order of the layers.
 
     Accepts a list of mappings or a pandas DataFrame with columns ``epoch``,
     ``i_xt``, ``i_ty`` and ``layer_index`` or ``layer``. Several rows with
@@ -40,15 +41,25 @@ def _as_records(records):
             "records need the keys 'epoch', 'i_xt', 'i_ty' and 'layer_index' "
             f"or 'layer'; got {sorted(records[0])}"
         )
-    key = "layer_index" if "layer_index" in records[0] else "layer"
-    layers = list(dict.fromkeys(r[key] for r in records))
+    if "layer_index" in records[0]:
+        # The layer's own index: a subset or a reordering of the rows keeps
+        # each layer's number (label "layer k" is layer_index k - 1).
+        def number(r):
+            return int(r["layer_index"])
+    else:
+        # Names only: numbered in the order they first appear.
+        names = list(dict.fromkeys(r["layer"] for r in records))
+
+        def number(r):
+            return names.index(r["layer"])
+
     groups = defaultdict(list)
     for r in records:
-        groups[(layers.index(r[key]), int(r["epoch"]))].append(
+        groups[(number(r), int(r["epoch"]))].append(
             (float(r["i_xt"]), float(r["i_ty"]))
         )
     out = {}
-    for index in range(len(layers)):
+    for index in sorted({i for i, _ in groups}):
         epochs = sorted(e for (i, e) in groups if i == index)
         values = np.array([np.mean(groups[(index, e)], axis=0) for e in epochs])
         out[index] = (np.array(epochs), values[:, 0], values[:, 1])
@@ -251,6 +262,8 @@ class InformationPlaneDisplay:
                 f"epoch_scale must be 'symlog' or 'linear'; got {epoch_scale!r}"
             )
         data = _as_records(self.records)
+        # Checked before a figure exists: an unknown name leaves none open.
+        cmap = plt.get_cmap(cmap)
         if ax is None:
             _, ax = plt.subplots()
         all_epochs = np.concatenate([d[0] for d in data.values()])
@@ -444,10 +457,10 @@ class InformationCurvesDisplay:
         if axes.size != 2:
             raise ValueError(f"axes must hold 2 Axes; got {axes.size}")
         lines = np.empty((2, len(data)), dtype=object)
-        for index, (epochs, i_xt, i_ty) in data.items():
+        for column, (index, (epochs, i_xt, i_ty)) in enumerate(data.items()):
             marker = _MARKERS[index % len(_MARKERS)]
             for row, values in enumerate((i_xt, i_ty)):
-                (lines[row, index],) = axes[row].plot(
+                (lines[row, column],) = axes[row].plot(
                     epochs,
                     values,
                     marker=marker,
@@ -482,6 +495,11 @@ def _seed_rows(label, errors):
     if rows.ndim != 2:
         raise ValueError(
             f"curves[{label!r}] must be (n_seeds, n_epochs + 1); got shape {rows.shape}"
+        )
+    if rows.shape[0] == 0 or rows.shape[1] < 2:
+        raise ValueError(
+            f"curves[{label!r}] needs at least one seed with epoch 0 and one "
+            f"epoch after it; got shape {rows.shape}"
         )
     return rows
 
@@ -556,9 +574,12 @@ class ErrorCurvesDisplay:
         self : ErrorCurvesDisplay
         """
         # Checked before a figure exists: a bad curve leaves no open figure.
+        if not self.curves:
+            raise ValueError("curves is empty: nothing to plot")
         curves = {label: _seed_rows(label, e) for label, e in self.curves.items()}
         plt = _pyplot()
-        if ax is None:
+        own = ax is None
+        if own:
             _, ax = plt.subplots(figsize=(7, 4.5))
         self.lines_ = []
         n_seeds = 0
@@ -583,7 +604,8 @@ class ErrorCurvesDisplay:
         name = self.ylabel.split(" (")[0]
         ax.set_title(f"{name} per epoch (mean ± std over {n_seeds} seeds)")
         ax.legend()
-        ax.figure.tight_layout()
+        if own:  # a figure of the caller's keeps its own layout
+            ax.figure.tight_layout()
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -675,7 +697,8 @@ class MeanFieldDisplay:
 
         plt = _pyplot()
         sweep = self.sweep
-        if axes is None:
+        own = axes is None
+        if own:
             _, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         axes = np.asarray(axes, dtype=object).ravel()
         if axes.size != 2:
@@ -718,7 +741,8 @@ class MeanFieldDisplay:
         ax.set_ylabel("I(X;T) [bits], KDE upper bound")
         ax.set_title(f"random networks, sigma_b2 = {sweep.sigma_b2:g}")
         ax.legend(fontsize="small")
-        axes[0].figure.tight_layout()
+        if own:  # a figure of the caller's keeps its own layout
+            axes[0].figure.tight_layout()
         self.sigma_b2_grid_ = grid
         self.edge_ = edge
         self.axes_ = axes

@@ -64,6 +64,15 @@ def test_split_specs_keeps_campaign_options_together():
         (["--dataset", "cifar"], "invalid choice"),
         (["--arch", "vgg"], "invalid choice"),
         (["--arch", "lenet5", "--hidden", "10"], "--arch lenet5 has its own"),
+        (["--lr", "inf"], "--lr: expected a positive finite number, got inf"),
+        (
+            ["--inits", "campaign:alpha=abc"],
+            "bad value 'alpha=abc' in 'campaign:alpha=abc'",
+        ),
+        (
+            ["--inits", "campaign:max_samples=x"],
+            "bad value 'max_samples=x' in 'campaign:max_samples=x'",
+        ),
     ],
 )
 def test_compare_bad_arguments(argv, message, capsys, tmp_path):
@@ -138,3 +147,19 @@ def test_compare_that_fails_leaves_no_out_directory(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--quiet", "--inits", "kaiming", "--out", str(tmp_path)])
     assert tmp_path.is_dir()
+
+
+def test_compare_lists_only_the_files_it_wrote(tmp_path, capsys, monkeypatch):
+    """Check that without matplotlib compare says "no PNG" and lists the
+    CSV files only, also when --out holds a PNG of an earlier run (before,
+    the stale PNG was listed as written)."""
+    import sys
+
+    (tmp_path / "test_error.png").write_bytes(b"an earlier run's figure")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    argv = ["compare", "--epochs", "1", "--seeds", "1", "--train-size", "200"]
+    assert main([*argv, "--inits", "he", "--quiet", "--out", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "no PNG" in err
+    assert f"wrote summary.csv, runs.csv, curves.csv in {tmp_path}" in out

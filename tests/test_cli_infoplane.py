@@ -104,7 +104,8 @@ def test_cli_infoplane_ib12_tanh_starts_at_twelve_bits(shared_data, capsys):
         (["infoplane", "--estimator", "bin", "x"], "--estimator: invalid choice"),
         (["infoplane", "--estimator"], "--estimator: expected at least one"),
         (["infoplane", "--n-points", "1"], "--n-points: must be at least 2, got 1"),
-        (["infoplane", "--noise-variance", "0"], "expected a positive number"),
+        (["infoplane", "--noise-variance", "0"], "expected a positive finite number"),
+        (["infoplane", "--noise-variance", "inf"], "expected a positive finite"),
         (["infoplane", "--seed", "-1"], "--seed: expected a seed in [0, 2**32 - 1]"),
         (
             ["infoplane", "--seed", str(2**32 - 1), "--runs", "2"],

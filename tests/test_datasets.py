@@ -358,3 +358,26 @@ def test_load_ib12_bad_contents_error(tmp_path):
     scipy.io.savemat(path, {"F": np.eye(3, dtype=np.uint8), "y": np.array([[0, 1, 1]])})
     X, y = load_ib12(tmp_path, return_X_y=True)
     assert X.shape == (3, 3) and y.tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "empty"])
+def test_load_ib12_damaged_file_names_it(shared_data, tmp_path, damage):
+    """Check that a damaged var_u.mat gives a ValueError naming the file
+    (before: scipy's IndexError, OSError or MatReadError, none naming it;
+    and a traceback from `sknc infoplane`)."""
+    from sknc.cli import main
+
+    good = (shared_data / "ib12" / "var_u.mat").read_bytes()
+    content = {
+        "random": np.random.RandomState(0).bytes(100),
+        "truncated": good[:300],
+        "empty": b"",
+    }[damage]
+    (tmp_path / "ib12").mkdir()
+    path = tmp_path / "ib12" / "var_u.mat"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="Could not read .*var_u.mat"):
+        load_ib12(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["infoplane", "--data-home", str(tmp_path), "--epochs", "1"])
+    assert exc.value.code == 1

@@ -166,6 +166,8 @@ def test_error_curves_display_mean_and_band(pyplot):
     [
         ([[5.0, 4.0, 3.0], [5.0, 4.0]], r"curves\['he'\]: every seed .* \[2, 3\]"),
         (np.ones((2, 3, 1)), r"curves\['he'\] must be .* \(2, 3, 1\)"),
+        (np.empty((2, 0)), r"curves\['he'\] needs at least one seed .* \(2, 0\)"),
+        (np.empty((0, 3)), r"curves\['he'\] needs at least one seed .* \(0, 3\)"),
     ],
 )
 def test_error_curves_display_refuses_ragged_seeds(pyplot, errors, match):
@@ -201,3 +203,41 @@ def test_mean_field_display_phases_and_edge(pyplot):
     assert len(disp.axes_[1].get_lines()) == 3 + 1  # layers + the edge
     edge_line = disp.axes_[1].get_lines()[-1]
     assert edge_line.get_xdata()[0] == sweep.critical_sigma_w2
+
+
+def test_displays_label_layers_by_layer_index(pyplot):
+    """Check that a subset or a reordering of the records keeps each layer's
+    number: layers 3 and 4 of 4 are labelled "layer 3" and "layer 4" and
+    drawn with their own values (before, labels followed the order of the
+    rows: "layer 1" and "layer 2")."""
+    records = _records(n_layers=4)
+    subset = [r for r in records if r["layer_index"] >= 2][::-1]
+    plane = InformationPlaneDisplay.from_records(subset)
+    labels = [t.get_text() for t in plane.ax_.get_legend().get_texts()]
+    assert labels == ["layer 3", "layer 4"]
+    assert [line.get_label() for line in plane.lines_] == ["layer 3", "layer 4"]
+    np.testing.assert_allclose(plane.lines_[0].get_data()[0], [3.0, 2.9, 2.7, 2.0])
+    curves = InformationCurvesDisplay.from_records(subset)
+    assert curves.lines_.shape == (2, 2)
+    assert [line.get_label() for line in curves.lines_[0]] == ["layer 3", "layer 4"]
+
+
+def test_displays_keep_the_layout_of_a_given_figure(pyplot):
+    """Check that drawing on a given ax leaves the figure's layout engine
+    as it was (before, ErrorCurvesDisplay and MeanFieldDisplay called
+    tight_layout on any figure, replacing a constrained layout)."""
+    from sknc.plotting import ErrorCurvesDisplay
+
+    fig, axes = pyplot.subplots(1, 2, layout="constrained")
+    engine = type(fig.get_layout_engine())
+    curves = {"he": np.array([[90.0, 5, 4], [90, 6, 3]])}
+    ErrorCurvesDisplay.from_curves(curves, ax=axes[0])
+    assert type(fig.get_layout_engine()) is engine
+
+
+def test_bad_colormap_leaves_no_open_figure(pyplot):
+    """Check that an unknown colormap is refused before a figure is made."""
+    before = pyplot.get_fignums()
+    with pytest.raises(ValueError, match="nope"):
+        InformationPlaneDisplay.from_records(_records(), cmap="nope")
+    assert pyplot.get_fignums() == before

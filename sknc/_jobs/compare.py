@@ -110,7 +110,10 @@ def parse_init_spec(spec):
                 f"bad option {item!r} in {spec!r}; expected key=value with key in "
                 f"{sorted(SPEC_KEYS)}"
             )
-        params[SPEC_KEYS[key]] = _spec_value(SPEC_KEYS[key], text)
+        try:
+            params[SPEC_KEYS[key]] = _spec_value(SPEC_KEYS[key], text)
+        except ValueError as exc:
+            raise ValueError(f"bad value {item!r} in {spec!r}: {exc}") from None
     if name == "campaign":
         init = NeuronCampaign(**{**PAPER_CAMPAIGN, **params})
     else:
@@ -598,6 +601,9 @@ class Comparison:
         One line: data, network, epochs, seeds and training.
     task : str
         ``"classification"``, or ``"regression"`` (errors are test MSEs).
+    written : list of pathlib.Path
+        The files this run wrote (none without ``out``; no PNG without
+        matplotlib), as :func:`write_outputs` returns them.
     """
 
     runs: list
@@ -605,6 +611,7 @@ class Comparison:
     reference: str
     title: str
     task: str = "classification"
+    written: list = field(default_factory=list)
 
     @property
     def table(self):
@@ -699,14 +706,13 @@ def compare(
         )
     reference = "he" if "he" in specs else specs[0]
     rows = summarize(runs, reference=reference)
-    if out is not None:
-        write_outputs(runs, rows, out)
+    written = [] if out is None else write_outputs(runs, rows, out)
     net = f"hidden {tuple(hidden or DEFAULT_HIDDEN)}" if arch == "mlp" else arch
     title = (
         f"{dataset}, {net}, {epochs} epochs, {seeds} seeds (paired by seed), "
         f"SGD lr {lr}, batch {batch_size}"
     )
-    return Comparison(runs, rows, reference, title, task_of(dataset))
+    return Comparison(runs, rows, reference, title, task_of(dataset), written)
 
 
 def _run_all(specs, dataset, seeds, train_size, data_home, progress, **fit_params):
