@@ -42,6 +42,7 @@ from sknc._skorch import (
     WeightedSquaredError,
     batches,
     has_fused_adam,
+    softmax,
     weighted_targets,
     weighted_valid_acc,
     weighted_valid_r2,
@@ -807,7 +808,9 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
         return with_output_labels(initializer, task["fitted"]["classes_"])
 
     def _net_parts(self, n_outputs, validation):
-        kwargs = {"classes": np.arange(n_outputs)}
+        # net_.predict_proba gives probabilities, as a NeuralNetClassifier's
+        # does (skorch adds the softmax only for its own criteria).
+        kwargs = {"classes": np.arange(n_outputs), "predict_nonlinearity": softmax}
         # Without validation rows, spare valid_acc's calls at every epoch.
         kwargs["callbacks__valid_acc"] = weighted_valid_acc() if validation else None
         return {
@@ -1015,14 +1018,19 @@ class _TrainingState:
 def _load_warm(net, previous, owner):
     """Give a fresh net the weights and the history of ``previous`` (a
     ``warm_start`` fit), or raise when the architecture changed."""
+    message = (
+        f"{owner}: warm_start needs the architecture of the previous fit; "
+        "the network changed (hidden_layer_sizes, activation or the "
+        "convolutions): set warm_start=False to start afresh"
+    )
+    # The modules' descriptions: a change without a change of shapes (an
+    # activation, a padding that keeps the widths) is a change too.
+    if repr(net.module_) != repr(previous.module_):
+        raise ValueError(message)
     try:
         net.module_.load_state_dict(previous.module_.state_dict())
     except RuntimeError as exc:
-        raise ValueError(
-            f"{owner}: warm_start needs the architecture of the previous fit; "
-            "the network changed (hidden_layer_sizes, activation or the "
-            "convolutions): set warm_start=False to start afresh"
-        ) from exc
+        raise ValueError(message) from exc
     net.history = copy.deepcopy(previous.history)
 
 

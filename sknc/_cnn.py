@@ -247,6 +247,16 @@ class NCCNNClassifier(BaseNCClassifier):
         return X if no_y else (X, y)
 
     def _build_module(self, input_shape, n_classes, seed):
+        # A warm fit reshapes flat rows with input_shape_: a changed
+        # input_shape parameter is a change of architecture.
+        if self.input_shape is not None and check_input_shape(
+            self.input_shape
+        ) != tuple(input_shape):
+            raise ValueError(
+                f"{type(self).__name__}: input_shape={self.input_shape!r}, but "
+                f"the fitted model takes images of shape {tuple(input_shape)}; "
+                "set warm_start=False to start afresh with the new shape"
+            )
         # Checks the architecture (clear errors) before a net is built.
         try:
             shapes, paddings = cnn_shapes(

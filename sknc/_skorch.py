@@ -79,6 +79,11 @@ class _CallbacksSeeData:
         super().notify(method_name, **cb_kwargs)
 
 
+def softmax(logits):
+    """Class probabilities from the output layer's logits (last axis)."""
+    return torch.softmax(logits, dim=-1)
+
+
 class NeuralNet(_CallbacksSeeData, _LeanTraining, NeuralNetClassifier):
     """skorch's classifier with a cheaper switch to train mode."""
 

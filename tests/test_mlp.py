@@ -603,3 +603,17 @@ def test_predict_on_read_only_rows_is_silent(small_digits):
         warnings.simplefilter("error")
         proba = clf.predict_proba(ro)
     np.testing.assert_array_equal(proba, clf.predict_proba(X64))
+
+
+def test_net_predict_proba_gives_probabilities(small_digits):
+    """Check that the skorch net inside (net_, a NeuralNetClassifier) gives
+    probabilities from predict_proba, equal in float32 to the estimator's
+    (before: raw logits, skorch adding the softmax for its own criteria
+    only), and that it still pickles."""
+    X, y = small_digits
+    clf = _clf().fit(X, y)
+    proba = clf.net_.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.net_.predict_proba(X), proba)

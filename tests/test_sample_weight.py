@@ -437,6 +437,34 @@ def test_warm_start_refuses_other_classes_or_architecture(digits):
     with pytest.raises(ValueError, match="warm_start needs the architecture"):
         clf.set_params(hidden_layer_sizes=(9,)).fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # A change that keeps every weight's shape is a change too (before, it
+    # trained on through another network).
+    clf.set_params(hidden_layer_sizes=_clf().hidden_layer_sizes)
+    with pytest.raises(ValueError, match="warm_start needs the architecture"):
+        clf.set_params(activation="tanh").fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_cnn_warm_start_refuses_shape_preserving_changes(digits):
+    """Check that a warm CNN fit refuses a new padding that keeps every
+    weight's shape, a new activation and a new input_shape (flat rows are
+    reshaped with the fitted one), keeping the fit each time."""
+    X, y = digits
+    images = X.reshape(-1, 1, 8, 8)
+    params = dict(conv_channels=(4, 8), kernel_size=3, conv_padding=(1, 0),
+                  hidden_layer_sizes=(16,), max_epochs=1, tol=None,
+                  random_state=0, warm_start=True)  # fmt: skip
+    cnn = NCCNNClassifier(**params).fit(images, y)
+    before, original = cnn.predict_proba(images), cnn.get_params()
+    for change, rows, match in [
+        ({"conv_padding": (2, 0)}, images, "warm_start needs the architecture"),
+        ({"activation": "tanh"}, images, "warm_start needs the architecture"),
+        ({"input_shape": (1, 4, 16)}, X, r"input_shape=\(1, 4, 16\), but the fitted"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            cnn.set_params(**change).fit(rows, y)
+        cnn.set_params(**{k: original[k] for k in change})
+        np.testing.assert_array_equal(cnn.predict_proba(images), before)
 
 
 def test_warm_start_with_fewer_features_is_refused(digits):
