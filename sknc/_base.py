@@ -497,17 +497,21 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 f"{self.validation_fraction}). Increase 'validation_fraction' "
                 "or the size of your dataset"
             )
-        for rows, w in (
-            ("held out for validation", w_val),
-            ("left to train on", w_train),
+        weight = (
+            "sample_weight (times class_weight)"
+            if hasattr(self, "class_weight")
+            else "sample_weight"
+        )
+        for rows, w, what, fraction in (
+            ("held out for validation", w_val, "score", "raise"),
+            ("left to train on", w_train, "loss", "lower"),
         ):
             if w is not None and not w.sum() > 0:
                 raise ValueError(
-                    f"{name}: every row {rows} by early_stopping has "
-                    "sample_weight (times class_weight) 0, so its "
-                    + ("score" if w is w_val else "loss")
-                    + " is undefined; raise validation_fraction, or drop the "
-                    "rows of weight 0 before fitting"
+                    f"{name}: every row {rows} by early_stopping has {weight} 0, "
+                    f"so its {what} is undefined; {fraction} "
+                    "validation_fraction, or drop the rows of weight 0 before "
+                    "fitting"
                 )
 
     def _prepare_initializer(self, initializer, task):
@@ -736,8 +740,9 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
                 if not np.array_equal(given, all_classes):
                     # scikit-learn's check and wording.
                     raise ValueError(
-                        f"`classes={list(classes)!r}` is not the same as on last "
-                        f"call to partial_fit, was: {all_classes!r}"
+                        f"`classes={np.asarray(classes).tolist()!r}` is not the "
+                        "same as on last call to partial_fit, was: "
+                        f"{all_classes.tolist()!r}"
                     )
             codes = _codes(y, all_classes)
         weights = self._row_weights(X, codes, all_classes, sample_weight, method)
@@ -874,7 +879,7 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return torch.softmax(self._predict_float64(X), dim=1).numpy()
+        return softmax(self._predict_float64(X)).numpy()
 
     def predict(self, X):
         """Return the most probable class of each row.

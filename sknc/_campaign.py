@@ -786,7 +786,9 @@ def n_candidates(k, candidate_ratio, max_candidates):
     its binary float, whose product can land just above a whole number
     (``1.1 * 100 == 110.00000000000001``) and add a candidate.
     """
-    m = math.ceil(Fraction(repr(float(candidate_ratio))) * k)
+    # str: the shortest decimal of the ratio's own type (np.float32(1.1)
+    # is "1.1", float() of it would be 1.100000023841858).
+    m = math.ceil(Fraction(str(candidate_ratio)) * k)
     if max_candidates is not None:
         m = min(m, int(max_candidates))
     return max(m, k)

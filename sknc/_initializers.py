@@ -136,15 +136,19 @@ def _check_writable(module):
                     "which an initializer cannot write: initialize the module "
                     "first, then add the parametrization"
                 )
+    # Owners are modules, not names: one layer held under two names (an
+    # alias, ``self.head = self.body[2]``) is one owner.
     owners = {}
-    for name, param in module.named_parameters(remove_duplicate=False):
-        owners.setdefault(param, []).append(name)
+    for mod in module.modules():
+        for param in mod._parameters.values():
+            if param is not None:
+                owners.setdefault(param, []).append(names[mod])
     for layer in _weight_layers(module):
         shared = owners.get(layer.weight, [])
         if len(shared) > 1:
             raise ValueError(
-                f"the weight of layer {names[layer]!r} is shared by "
-                f"{', '.join(repr(n) for n in shared)} (tied weights): "
+                f"the weight of layer {names[layer]!r} is shared by the "
+                f"modules {', '.join(repr(n) for n in shared)} (tied weights): "
                 "initializing one layer would overwrite the other; initialize "
                 "the module first, then tie the weights"
             )

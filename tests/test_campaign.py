@@ -161,6 +161,8 @@ def test_n_candidates_takes_the_ratio_as_written():
     assert n_candidates(50, 1.1, None) == 55
     assert n_candidates(100, 1.09, None) == 109
     assert n_candidates(7, np.float32(2.0), None) == 14
+    assert n_candidates(10, np.float32(1.1), None) == 11  # not float()'s 1.1000000238
+    assert n_candidates(100, np.float64(1.1), None) == 110
     for hundredths in range(100, 1001, 7):
         ratio = hundredths / 100
         for k in range(1, 300, 13):

@@ -162,6 +162,12 @@ def test_kde_refuses_rows_whose_squared_distances_overflow():
     y = [0, 1, 0]
     with pytest.raises(ValueError, match="overflow float64.*scale T"):
         KDEEstimator().estimate(np.array([[1e160], [2e160], [-3e160]]), y)
+    # Below 1.34e154 the squares are finite but 2 a.b is not (from about
+    # 9.5e153): refused too, not two rows taken for one.
+    rows = np.array([[1.1], [1.0], [-1.05], [-1.05]])
+    with pytest.raises(ValueError, match="overflow float64"):
+        KDEEstimator().estimate(rows * 1e154, [0, 1, 0, 1])
+    assert KDEEstimator().estimate(rows * 1e153, [0, 1, 0, 1]) == (1.5, 0.5)
     i_xt, _ = KDEEstimator().estimate(np.array([[1e150], [2e150], [-3e150]]), y)
     assert i_xt == pytest.approx(np.log2(3), abs=1e-12)
 

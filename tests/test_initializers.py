@@ -1,5 +1,6 @@
 """Tests of the initializers (sknc._initializers)."""
 
+import copy
 import math
 
 import numpy as np
@@ -1032,7 +1033,7 @@ def _weight_normed(kind):
 @pytest.mark.parametrize(
     "make, match",
     [
-        (_tied, r"weight of layer '0' is shared by '0.weight', '2.weight'"),
+        (_tied, r"weight of layer '0' is shared by the modules '0', '2'"),
         (lambda: _weight_normed("parametrization"), "layer '0' .*computed weight"),
         (lambda: _weight_normed("hook"), "layer '0' .*computed weight"),
     ],
@@ -1084,4 +1085,33 @@ def test_bias_on_layers_without_bias_is_scored_as_computed():
         np.testing.assert_array_equal(a["chosen"], b["chosen"])
         np.testing.assert_array_equal(a["scores"], b["scores"])
     for a, b in zip(net.parameters(), base_net.parameters()):
+        assert torch.equal(a, b)
+
+
+class _Aliased(nn.Module):
+    """One layer held under two names (``head`` is ``body[2]``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+        self.head = self.body[2]
+
+    def forward(self, x):
+        return self.body(x)
+
+
+@pytest.mark.parametrize("name", ["he", "lsuv", "campaign"])
+def test_a_layer_under_two_names_is_not_tied(name):
+    """Check that a layer registered under two names is one layer, not tied
+    weights: it is initialized as the same module without the alias."""
+    from sknc._initializers import get_initializer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    y = np.arange(60) % 3
+    aliased = _Aliased()
+    plain = copy.deepcopy(aliased.body)
+    get_initializer(name, random_state=0).initialize(aliased, X, y)
+    get_initializer(name, random_state=0).initialize(plain, X, y)
+    for a, b in zip(aliased.body.parameters(), plain.parameters()):
         assert torch.equal(a, b)

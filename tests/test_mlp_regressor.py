@@ -436,8 +436,6 @@ def test_partial_fit_outputs_message_fits_partial_fit(diabetes):
     X, y = diabetes
     reg = _reg().partial_fit(X, np.c_[y, y])
     with pytest.raises(
-        ValueError,
-        match="2 outputs; the fitted model has 1|"
-        "1 outputs; the fitted model has 2.*fit starts afresh",
+        ValueError, match=r"1 outputs; the fitted model has 2 \(fit starts afresh"
     ):
         reg.partial_fit(X, y)

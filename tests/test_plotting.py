@@ -223,15 +223,20 @@ def test_displays_label_layers_by_layer_index(pyplot):
 
 
 def test_displays_keep_the_layout_of_a_given_figure(pyplot):
-    """Check that drawing on a given ax leaves the figure's layout engine
+    """Check that drawing on given axes leaves the figure's layout engine
     as it was (before, ErrorCurvesDisplay and MeanFieldDisplay called
     tight_layout on any figure, replacing a constrained layout)."""
-    from sknc.plotting import ErrorCurvesDisplay
+    from sknc.information import mean_field_sweep
+    from sknc.plotting import ErrorCurvesDisplay, MeanFieldDisplay
 
     fig, axes = pyplot.subplots(1, 2, layout="constrained")
     engine = type(fig.get_layout_engine())
     curves = {"he": np.array([[90.0, 5, 4], [90, 6, 3]])}
     ErrorCurvesDisplay.from_curves(curves, ax=axes[0])
+    assert type(fig.get_layout_engine()) is engine
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    sweep = mean_field_sweep([0.5, 1.5], 0.05, "tanh", X, 2, 4, random_state=0)
+    MeanFieldDisplay.from_sweep(sweep, axes=axes)
     assert type(fig.get_layout_engine()) is engine
 
 

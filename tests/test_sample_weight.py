@@ -504,8 +504,15 @@ def test_early_stopping_split_with_no_weight_on_one_side(side, make):
     w = np.ones(len(y))
     w[val if side == "validation" else train] = 0
     target = y if make is NCMLPClassifier else y.astype(float)
-    with pytest.raises(
-        ValueError,
-        match=f"every row {'held out' if side == 'validation' else 'left to train'}",
-    ):
+    held_out = side == "validation"
+    weight = (
+        "sample_weight .times class_weight."
+        if make is NCMLPClassifier
+        else ("sample_weight")
+    )
+    match = (
+        f"every row {'held out' if held_out else 'left to train'} .* has {weight} 0"
+        f".*; {'raise' if held_out else 'lower'} validation_fraction"
+    )
+    with pytest.raises(ValueError, match=match):
         model.fit(X, target, sample_weight=w)

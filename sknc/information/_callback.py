@@ -84,7 +84,9 @@ def records_from_history(history, key="info_plane"):
     -------
     records : list of dict
         One dict per measured epoch and layer with keys ``"epoch"``,
-        ``"layer"``, ``"layer_index"``, ``"i_xt"`` and ``"i_ty"``.
+        ``"layer"``, ``"layer_index"``, ``"n_units"`` (where the history
+        has it: histories written before it was recorded do not),
+        ``"i_xt"`` and ``"i_ty"``: the callback's ``records_``.
 
     Examples
     --------
@@ -102,16 +104,13 @@ def records_from_history(history, key="info_plane"):
         if key in row:
             measured.append((int(row["epoch"]), row[key]))
         for epoch, layers in measured:
-            records += [
-                {
-                    "epoch": epoch,
-                    "layer": entry["layer"],
-                    "layer_index": index,
-                    "i_xt": entry["i_xt"],
-                    "i_ty": entry["i_ty"],
-                }
-                for index, entry in enumerate(layers)
-            ]
+            for index, entry in enumerate(layers):
+                record = {"epoch": epoch, "layer": entry["layer"]}
+                record["layer_index"] = index
+                if "n_units" in entry:
+                    record["n_units"] = entry["n_units"]
+                record.update(i_xt=entry["i_xt"], i_ty=entry["i_ty"])
+                records.append(record)
     return records
 
 
@@ -444,5 +443,7 @@ default="bin"
                     "i_ty": i_ty,
                 }
             )
-            rows.append({"layer": name, "i_xt": i_xt, "i_ty": i_ty})
+            rows.append(
+                {"layer": name, "n_units": T.shape[1], "i_xt": i_xt, "i_ty": i_ty}
+            )
         return rows
