@@ -183,6 +183,8 @@ class BaseInitializer(BaseEstimator):
 
     _parameter_constraints: dict = {"random_state": ["random_state"]}
     _requires_data = False
+    #: Whether ``initialize`` reads ``y`` (only the campaign does).
+    _uses_y = False
 
     def initialize(self, module, X=None, y=None, sample_weight=None):
         """Initialize the layers of ``module`` in place.
@@ -499,7 +501,9 @@ REGRESSION_TARGET = "correlation"
 
 def resolve_target(target, y):
     """The criterion ``target`` means for ``y``: ``"auto"`` is ``"classes"``
-    unless ``y`` holds floats that are not all integers."""
+    unless ``y`` holds floats that are not all integers, or any beyond
+    ``2**53`` (every float there is whole, none an exact integer label:
+    scikit-learn's ``type_of_target`` calls them continuous too)."""
     if target != "auto":
         return target
     values = np.asarray(y) if y is not None else None
@@ -507,7 +511,7 @@ def resolve_target(target, y):
         values is not None
         and values.dtype.kind == "f"
         and np.isfinite(values).all()
-        and not np.all(values == np.round(values))
+        and not np.all((values == np.round(values)) & (np.abs(values) < 2.0**53))
     ):
         return REGRESSION_TARGET
     return "classes"
@@ -776,8 +780,9 @@ class NeuronCampaign(BaseInitializer):
         them as classes; ``"correlation"`` scores the share of each
         candidate's response variance that ``y`` explains (squared
         correlations, summed over outputs). ``"auto"`` takes class labels,
-        unless ``y`` holds floats that are not all integers (then the
-        regression default, ``"correlation"``); :class:`~sknc.NCMLPRegressor`
+        unless ``y`` holds floats that are not all integers, or any beyond
+        ``2**53`` (then the regression default, ``"correlation"``);
+        :class:`~sknc.NCMLPRegressor`
         always passes real-valued targets, whatever their values.
     n_bins : int, default=10
         Bins of ``target="binned"`` (and strata of the scoring subset of
@@ -847,6 +852,7 @@ class NeuronCampaign(BaseInitializer):
         "device": [str, torch.device, None],
     }
     _requires_data = True
+    _uses_y = True
     #: Labels of the output layer's rows, in row order, where an estimator
     #: knows them (:func:`with_output_labels`); None otherwise.
     _output_labels = None

@@ -45,7 +45,8 @@ class NCInitTransformer(
     neurons. ``transform(X)`` returns the activations of the last hidden
     layer. A cheap, supervised, random-features-like transformer to put
     before a linear model; ``initializer="xavier"`` (or ``HeInit()``) gives
-    the plain random features to compare with, and needs no ``y``.
+    the plain random features to compare with, and needs no ``y`` (any
+    ``y`` a pipeline passes is then ignored, as a scaler ignores it).
 
     ``y`` may be class labels or, before a regressor, real-valued targets:
     the campaign's ``target`` decides (``"auto"``, the default, takes
@@ -84,7 +85,8 @@ class NCInitTransformer(
     intercepts_ : list of ndarray
         Bias vectors, ``intercepts_[i]`` of shape (fan_out,).
     classes_ : ndarray
-        Class labels seen in ``fit`` (only when ``y`` holds class labels).
+        Class labels seen in ``fit`` (only when ``y`` holds class labels and
+        the initializer reads them).
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -161,9 +163,12 @@ default=None
         initializer = resolve_initializer(self.initializer, init_seed)
         sparse = ("csr", "csc")
         classes = None
+        # An object of another library may read y; sknc's baselines do not,
+        # so whatever y a pipeline passes them is not checked.
+        uses_y = getattr(initializer, "_uses_y", True)
         with input_attrs_kept_on_error(self):
-            if y is None:
-                if isinstance(initializer, NeuronCampaign):
+            if y is None or not uses_y:
+                if isinstance(initializer, NeuronCampaign):  # y is None here
                     # scikit-learn's wording, which its checks look for.
                     raise ValueError(
                         f"{name} requires y to be passed, but the target y is "

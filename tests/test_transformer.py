@@ -262,3 +262,36 @@ def test_transform_uses_the_fitted_activation():
     t.set_params(activation="tanh")
     np.testing.assert_array_equal(t.transform(X), before)
     assert (t.fit(X, y).transform(X) < 0).any()  # refitted: tanh now
+
+
+@pytest.mark.parametrize("initializer", ["he", "xavier", "orthogonal", "lsuv"])
+def test_initializers_without_y_ignore_the_y_a_pipeline_passes(initializer):
+    """Check that with an initializer that reads no y, any y (one value,
+    NaN) is ignored as a scaler ignores it: the features equal those of
+    fit(X) without y (before: "y has only one class" or "y contains NaN")."""
+    from sklearn.datasets import load_diabetes
+
+    X, _ = load_diabetes(return_X_y=True)
+    reference = NCInitTransformer((8,), initializer=initializer, random_state=0)
+    expected = reference.fit(X).transform(X)
+    for y in (np.ones(len(X)), np.full(len(X), np.nan)):
+        t = NCInitTransformer((8,), initializer=initializer, random_state=0)
+        np.testing.assert_array_equal(t.fit(X, y).transform(X), expected)
+        assert not hasattr(t, "classes_")
+
+
+def test_huge_real_targets_are_real_targets():
+    """Check that real targets beyond 2**53 (every such float is whole) are
+    taken as real targets by target="auto", as scikit-learn's type_of_target
+    takes them, with the features of the same y scaled down (before:
+    "Unknown label type: continuous" from the class path)."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    ys = (y - y.mean()) / y.std()
+    big = NCInitTransformer((8,), random_state=0).fit(X, ys * 1e30)
+    small = NCInitTransformer((8,), random_state=0).fit(X, ys)
+    assert big.initializer_.target_ == small.initializer_.target_ == "correlation"
+    np.testing.assert_array_equal(
+        big.initializer_.report_[0]["chosen"], small.initializer_.report_[0]["chosen"]
+    )
