@@ -372,6 +372,15 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             if first:
                 self._finish(self._start(X, task, epochs=1))
                 return self
+            # The parameters must still describe the fitted network.
+            module = self._build_module(tuple(X.shape[1:]), task["n_outputs"], 0)
+            if repr(module) != repr(self.net_.module_):
+                raise ValueError(
+                    f"{type(self).__name__}: partial_fit continues the fitted "
+                    "network, and the parameters now describe another one "
+                    "(hidden_layer_sizes, activation or the convolutions): "
+                    "call fit to start afresh"
+                )
         targets = task["y"]
         if task["weights"] is not None:
             targets = weighted_targets(targets, task["weights"])

@@ -786,9 +786,13 @@ def n_candidates(k, candidate_ratio, max_candidates):
     its binary float, whose product can land just above a whole number
     (``1.1 * 100 == 110.00000000000001``) and add a candidate.
     """
-    # str: the shortest decimal of the ratio's own type (np.float32(1.1)
-    # is "1.1", float() of it would be 1.100000023841858).
-    m = math.ceil(Fraction(str(candidate_ratio)) * k)
+    # A float by the shortest decimal of its own type (np.float32(1.1) is
+    # "1.1"; float() of it would be 1.100000023841858); ints, bools,
+    # Fractions and Decimals as they are.
+    ratio = candidate_ratio
+    if isinstance(ratio, float | np.floating):
+        ratio = str(ratio)
+    m = math.ceil(Fraction(ratio) * k)
     if max_candidates is not None:
         m = min(m, int(max_candidates))
     return max(m, k)

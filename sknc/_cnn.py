@@ -255,7 +255,7 @@ class NCCNNClassifier(BaseNCClassifier):
             raise ValueError(
                 f"{type(self).__name__}: input_shape={self.input_shape!r}, but "
                 f"the fitted model takes images of shape {tuple(input_shape)}; "
-                "set warm_start=False to start afresh with the new shape"
+                "fit afresh (warm_start=False) to use the new shape"
             )
         # Checks the architecture (clear errors) before a net is built.
         try:

@@ -54,6 +54,13 @@ def check_device(device, owner):
     return dev
 
 
+def _is_missing(value):
+    """None, NaN or pandas' NA (a missing label in an object array)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float | np.floating) and value != value
+
+
 def check_label_values(y, owner, name="y"):
     """Raise a ValueError naming the problem for labels that are no classes.
 
@@ -64,11 +71,11 @@ def check_label_values(y, owner, name="y"):
     y = np.asarray(y)
     values = y.ravel()
     if y.dtype == object:
-        missing = sum(v is None for v in values)
+        missing = sum(_is_missing(v) for v in values)
         if missing:
             raise ValueError(
-                f"{owner}: {name} contains None (missing labels) in {missing} "
-                "row(s); drop those rows or give them a class"
+                f"{owner}: {name} contains None, NaN or NA (missing labels) in "
+                f"{missing} row(s); drop those rows or give them a class"
             )
         kinds = {"str" if isinstance(v, str) else "number" for v in values}
         if len(kinds) > 1:

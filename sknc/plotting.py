@@ -697,16 +697,17 @@ class MeanFieldDisplay:
 
         plt = _pyplot()
         sweep = self.sweep
+        # Checked before a figure exists: a bad grid leaves no open figure.
+        if sigma_b2_grid is None:
+            sigma_b2_grid = np.linspace(0.0, max(0.1, 2 * sweep.sigma_b2), 25)
+        grid = np.asarray(sigma_b2_grid, dtype=float)
+        edge = np.array([critical_sigma_w2(b, sweep.activation) for b in grid])
         own = axes is None
         if own:
             _, axes = plt.subplots(1, 2, figsize=(11, 4.2))
         axes = np.asarray(axes, dtype=object).ravel()
         if axes.size != 2:
             raise ValueError(f"axes must hold 2 Axes; got {axes.size}")
-        if sigma_b2_grid is None:
-            sigma_b2_grid = np.linspace(0.0, max(0.1, 2 * sweep.sigma_b2), 25)
-        grid = np.asarray(sigma_b2_grid, dtype=float)
-        edge = np.array([critical_sigma_w2(b, sweep.activation) for b in grid])
         ax = axes[0]
         w_max = max(float(np.max(sweep.sigma_w2)), float(np.max(edge))) * 1.5
         ax.plot(edge, grid, color="k", label="edge of chaos (chi1 = 1)")

@@ -1,5 +1,7 @@
 """Tests of the pure campaign math (sknc._campaign)."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import torch
@@ -155,7 +157,6 @@ def test_n_candidates_takes_the_ratio_as_written():
     """Check ceil(ratio * k) on the decimal ratio, not its binary float:
     1.1 * 100 is 110.00000000000001 in floats, which gave 111 candidates;
     every ratio of two decimals times k below 300 gives the exact ceiling."""
-    from fractions import Fraction
 
     assert n_candidates(100, 1.1, None) == 110
     assert n_candidates(50, 1.1, None) == 55
@@ -163,6 +164,9 @@ def test_n_candidates_takes_the_ratio_as_written():
     assert n_candidates(7, np.float32(2.0), None) == 14
     assert n_candidates(10, np.float32(1.1), None) == 11  # not float()'s 1.1000000238
     assert n_candidates(100, np.float64(1.1), None) == 110
+    assert n_candidates(10, True, None) == 10  # a bool is the integer 1
+    assert n_candidates(10, np.int64(3), None) == 30
+    assert n_candidates(10, Fraction(11, 10), None) == 11
     for hundredths in range(100, 1001, 7):
         ratio = hundredths / 100
         for k in range(1, 300, 13):

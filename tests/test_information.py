@@ -448,3 +448,25 @@ def test_binning_on_a_span_beyond_float64(convention):
     est = BinningEstimator(n_bins=30, convention=convention)
     assert est.estimate(T)[0] == pytest.approx(np.log2(3), abs=1e-12)
     assert est.estimate(T / 4)[0] == pytest.approx(np.log2(3), abs=1e-12)
+
+
+def test_binning_on_a_span_of_a_few_subnormals():
+    """Check that a span so small that n_bins / span overflows (a few
+    subnormals) bins without a NaN code: 0, 5e-324 and 1e-323 are the
+    ends and the middle of the span."""
+    from sknc.information._binning import uniform_bin_codes
+
+    T = np.array([[0.0], [5e-324], [1e-323]])
+    assert uniform_bin_codes(T, 30).ravel().tolist() == [0, 15, 29]
+
+
+@pytest.mark.parametrize("dtype", ["string", "category"])
+def test_missing_labels_in_a_pandas_series_are_called_missing(dtype):
+    """Check that pd.NA or NaN among string labels is refused as missing
+    labels, not as a mix of strings and numbers."""
+    import pandas as pd
+
+    T = np.zeros((4, 1))
+    y = pd.Series(["a", None, "a", "c"], dtype=dtype)
+    with pytest.raises(ValueError, match="missing labels"):
+        BinningEstimator().estimate(T, y)

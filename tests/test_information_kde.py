@@ -168,6 +168,10 @@ def test_kde_refuses_rows_whose_squared_distances_overflow():
     with pytest.raises(ValueError, match="overflow float64"):
         KDEEstimator().estimate(rows * 1e154, [0, 1, 0, 1])
     assert KDEEstimator().estimate(rows * 1e153, [0, 1, 0, 1]) == (1.5, 0.5)
+    # Wide rows: the message gives the rows' norm, not one entry.
+    wide = np.full((2, 100), 1e153) * np.array([[1.0], [-1.0]])
+    with pytest.raises(ValueError, match=r"rows up to 1e\+154 from their mean"):
+        _kde.kde_information(wide, 1e-3)
     i_xt, _ = KDEEstimator().estimate(np.array([[1e150], [2e150], [-3e150]]), y)
     assert i_xt == pytest.approx(np.log2(3), abs=1e-12)
 

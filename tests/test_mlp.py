@@ -616,3 +616,19 @@ def test_net_predict_proba_gives_probabilities(small_digits):
     np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.net_.predict_proba(X), proba)
+
+
+def test_partial_fit_refuses_a_changed_network(small_digits):
+    """Check that a later partial_fit refuses parameters that describe
+    another network (before, it went on training the first one while
+    get_params described another), and keeps the fit."""
+    X, y = small_digits
+    clf = _clf().partial_fit(X, y, classes=np.arange(10))
+    before = clf.predict_proba(X)
+    for change in ({"hidden_layer_sizes": (20, 30)}, {"activation": "tanh"}):
+        with pytest.raises(ValueError, match="partial_fit continues the fitted"):
+            clf.set_params(**change).partial_fit(X, y)
+        clf.set_params(hidden_layer_sizes=(24,), activation="relu")
+        np.testing.assert_array_equal(clf.predict_proba(X), before)
+    clf.partial_fit(X, y)  # the same network: trains on
+    assert len(clf.loss_curve_) == 2

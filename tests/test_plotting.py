@@ -238,6 +238,10 @@ def test_displays_keep_the_layout_of_a_given_figure(pyplot):
     sweep = mean_field_sweep([0.5, 1.5], 0.05, "tanh", X, 2, 4, random_state=0)
     MeanFieldDisplay.from_sweep(sweep, axes=axes)
     assert type(fig.get_layout_engine()) is engine
+    before = pyplot.get_fignums()  # a bad grid leaves no open figure
+    with pytest.raises(ValueError):
+        MeanFieldDisplay.from_sweep(sweep, sigma_b2_grid=[-1.0])
+    assert pyplot.get_fignums() == before
 
 
 def test_bad_colormap_leaves_no_open_figure(pyplot):

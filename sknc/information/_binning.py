@@ -46,11 +46,17 @@ def uniform_bin_codes(T, n_bins, value_range=None):
     lo, hi = (T.min(), T.max()) if value_range is None else value_range
     if hi <= lo:
         return np.zeros(T.shape, dtype=np.int64)
-    if _span_is_finite(lo, hi):
-        codes = np.floor((T - lo) * (n_bins / (hi - lo)))
-    else:
+    if not _span_is_finite(lo, hi):
         # A span beyond float64 (about 1.8e308): the same bins on halves.
         codes = np.floor((T / 2 - lo / 2) * (n_bins / (hi / 2 - lo / 2)))
+    else:
+        with np.errstate(over="ignore"):
+            scale = n_bins / (hi - lo)
+        if np.isfinite(scale):
+            codes = np.floor((T - lo) * scale)
+        else:
+            # A span of a few subnormals: n_bins / span overflows.
+            codes = np.floor((T - lo) / (hi - lo) * n_bins)
     return np.clip(codes, 0, n_bins - 1).astype(np.int64)
 
 

@@ -36,10 +36,11 @@ def log_mean_kernel(T, scale, *, verbose=0):
     # Every |a - b|^2 and 2 |a.b| is at most 4 max |a|^2: if that is finite,
     # no term of a tile overflows.
     if n and not bool(torch.isfinite(4 * sq.max())):
+        norm = float(torch.linalg.vector_norm(T, dim=1).max())
         raise ValueError(
-            "KDE: squared distances between rows of T overflow float64 (values "
-            f"up to {float(T.abs().max()):.3g} after centring; the limit is "
-            "about 6.7e153): scale T, and noise_variance with its square"
+            "KDE: squared distances between rows of T overflow float64 (rows "
+            f"up to {norm:.3g} from their mean, in Euclidean norm; the limit "
+            "is about 6.7e153): scale T, and noise_variance with its square"
         )
     tile = max(1, min(n, int(np.sqrt(_BLOCK_ENTRIES))))
     starts = list(range(0, n, tile))
