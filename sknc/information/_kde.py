@@ -36,7 +36,8 @@ def log_mean_kernel(T, scale, *, verbose=0):
     # Every |a - b|^2 and 2 |a.b| is at most 4 max |a|^2: if that is finite,
     # no term of a tile overflows.
     if n and not bool(torch.isfinite(4 * sq.max())):
-        norm = float(torch.linalg.vector_norm(T, dim=1).max())
+        peak = T.abs().max()  # scaled, so that the norm itself is finite
+        norm = float(peak) * float(torch.linalg.vector_norm(T / peak, dim=1).max())
         raise ValueError(
             "KDE: squared distances between rows of T overflow float64 (rows "
             f"up to {norm:.3g} from their mean, in Euclidean norm; the limit "
