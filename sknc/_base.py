@@ -374,7 +374,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 return self
             # The parameters must still describe the fitted network.
             module = self._build_module(tuple(X.shape[1:]), task["n_outputs"], 0)
-            if repr(module) != repr(self.net_.module_):
+            if not _same_network(module, self.net_.module_):
                 raise ValueError(
                     f"{type(self).__name__}: partial_fit continues the fitted "
                     "network, and the parameters now describe another one "
@@ -1029,6 +1029,14 @@ class _TrainingState:
             vars(dict(net.callbacks_)["stopping_rule"]).update(self.rule)
 
 
+def _same_network(module, fitted):
+    """Whether ``module`` is the network of ``fitted`` (a module): the same
+    modules, described alike, so that a change keeping every weight's shape
+    (an activation, a padding that keeps the widths) is a change too. The
+    one rule of warm fits and later ``partial_fit`` calls."""
+    return repr(module) == repr(fitted)
+
+
 def _load_warm(net, previous, owner):
     """Give a fresh net the weights and the history of ``previous`` (a
     ``warm_start`` fit), or raise when the architecture changed."""
@@ -1037,9 +1045,7 @@ def _load_warm(net, previous, owner):
         "the network changed (hidden_layer_sizes, activation or the "
         "convolutions): set warm_start=False to start afresh"
     )
-    # The modules' descriptions: a change without a change of shapes (an
-    # activation, a padding that keeps the widths) is a change too.
-    if repr(net.module_) != repr(previous.module_):
+    if not _same_network(net.module_, previous.module_):
         raise ValueError(message)
     try:
         net.module_.load_state_dict(previous.module_.state_dict())

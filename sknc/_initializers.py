@@ -127,7 +127,8 @@ def _check_writable(module):
     both layers' initializations.
     """
     names = {m: n for n, m in module.named_modules()}
-    for layer in _weight_layers(module):
+    layers = _weight_layers(module)
+    for layer in layers:
         for attr in ("weight", "bias"):
             if getattr(layer, attr, None) is not None and attr not in layer._parameters:
                 raise ValueError(
@@ -143,7 +144,7 @@ def _check_writable(module):
         for param in mod._parameters.values():
             if param is not None:
                 owners.setdefault(param, []).append(names[mod])
-    for layer in _weight_layers(module):
+    for layer in layers:
         shared = owners.get(layer.weight, [])
         if len(shared) > 1:
             raise ValueError(
