@@ -529,8 +529,12 @@ class BaseNCNet(InitializerParams, BaseEstimator):
 
     def _make_net(self, module, n_outputs, seed, train_split, batch_size):
         parts = self._net_parts(n_outputs, validation=train_split is not None)
-        # The task's scores first: the stopping rule reads them.
+        # The task's scores first: the stopping rule reads them. The
+        # divergence check next, before any callback that may end the epoch
+        # (the stopping rule ends training by raising KeyboardInterrupt,
+        # after which no later callback runs).
         callbacks = list(parts["callbacks"])
+        callbacks.append(("divergence_check", DivergenceCheck()))
         callbacks += [copy.deepcopy(cb) for cb in (self.callbacks or [])]
         if self.early_stopping or self.tol is not None:
             callbacks.append(
@@ -548,7 +552,6 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                     ),
                 )
             )
-        callbacks.append(("divergence_check", DivergenceCheck()))
         if self.verbose >= 2:
             callbacks.append(ProgressBar())
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)

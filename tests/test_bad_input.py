@@ -31,6 +31,7 @@ from sknc import (
     NCCNNClassifier,
     NCInitTransformer,
     NCMLPClassifier,
+    NCMLPRegressor,
     NeuronCampaign,
     OrthogonalInit,
     XavierInit,
@@ -427,6 +428,33 @@ def test_2_divergence_in_partial_fit_rolls_the_epoch_back():
     assert len(clf.loss_curve_) == n_epochs
     clf.partial_fit(X_GOOD, Y_GOOD)  # still trains
     assert len(clf.loss_curve_) == n_epochs + 1 and clf.n_iter_ == 1
+
+
+def test_2_divergence_on_the_epoch_the_stopping_rule_ends_is_refused():
+    """Check that an epoch that diverges is refused also when the stopping
+    rule ends training on that epoch (before, the rule ended the epoch
+    first and no check ran: a fit returned with a loss curve ending in inf,
+    and after a plateau every later partial_fit went unchecked)."""
+    clf = _mlp(optimizer="sgd", lr=1e-9, tol=1e-4, n_iter_no_change=1)
+    clf.partial_fit(X_GOOD, Y_GOOD, classes=[0, 1, 2])
+    for _ in range(3):  # a plateau: the rule's counter is past its limit
+        clf.partial_fit(X_GOOD, Y_GOOD)
+    rule = dict(clf.net_.callbacks_)["stopping_rule"]
+    assert rule.no_improvement_count_ > rule.n_iter_no_change
+    before = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match="non-finite"):
+        clf.partial_fit(X_GOOD * 1e38, Y_GOOD)  # hidden sums overflow
+    for a, b in zip(clf.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+    # fit: the rule would stop on the epoch that diverges (1 epoch without
+    # improvement allowed, every epoch worse than the first).
+    fresh = NCMLPRegressor(
+        hidden_layer_sizes=(8,), optimizer="sgd", lr=100.0, momentum=0.9,
+        n_iter_no_change=1, max_epochs=50, random_state=0,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="non-finite"):
+        fresh.fit(X_GOOD, X_GOOD[:, 0] * 100)
+    assert not hasattr(fresh, "net_")
 
 
 class _FailOnceAt(Callback):
