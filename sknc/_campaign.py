@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from sknc._activations import apply_
+from sknc._validation import power_of_two_scale
 
 
 @dataclass
@@ -134,11 +135,13 @@ class ResponseStats:
             mean_b = block.sum(dim=0) / mass
             centered = torch.sub(block, mean_b, out=out)
             return mean_b, centered.square_().sum(dim=0)
-        # The same two passes, each row's terms times its weight.
-        w = w.to(block.dtype)
-        mean_b = (w @ block) / mass
+        # The same two passes, each row's terms times its weight, the
+        # weights scaled by a power of 2 into float32's range (exact).
+        scale = power_of_two_scale(w)
+        w = (w * scale).to(block.dtype)
+        mean_b = (w @ block) / (mass * scale)
         centered = torch.sub(block, mean_b, out=out)
-        return mean_b, w @ centered.square_()
+        return mean_b, (w @ centered.square_()).to(torch.float64) / scale
 
     def _scratch_like(self, block):
         """A buffer of ``block``'s shape, dtype and device, reused across

@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sknc._sparse import dense_rows, is_sparse
+from sknc._validation import power_of_two_scale
 
 
 @functools.lru_cache
@@ -158,7 +159,7 @@ class WeightedCrossEntropy(nn.Module):
         if w is None:
             return F.cross_entropy(logits, target)
         losses = F.cross_entropy(logits, codes[:, 0].long(), reduction="none")
-        w = w.to(losses.dtype)
+        w = (w * power_of_two_scale(w)).to(losses.dtype)  # float32's range
         total = w.sum()
         return (losses * w).sum() / torch.where(total > 0, total, 1.0)
 
@@ -183,7 +184,7 @@ class WeightedSquaredError(nn.Module):
         if w is None:
             return 0.5 * F.mse_loss(pred, target)
         sq = (pred - target) ** 2
-        w = w.to(pred.dtype)
+        w = (w * power_of_two_scale(w)).to(pred.dtype)  # float32's range
         total = w.sum()
         per_output = (sq * w[:, None]).sum(dim=0) / torch.where(total > 0, total, 1.0)
         return 0.5 * per_output.mean()

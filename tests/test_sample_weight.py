@@ -216,6 +216,39 @@ def test_unit_weights_change_nothing(digits):
     np.testing.assert_array_equal(plain, ones)
 
 
+@pytest.mark.parametrize("factor", [2.0**-170, 2.0**130], ids=["tiny", "huge"])
+def test_the_scale_of_the_weights_changes_nothing(digits, factor):
+    """Check that weights times a power of 2 far outside float32's range
+    give bitwise the fit, the campaign and the transform of the weights
+    themselves (before, tiny weights became 0 in float32: nothing trained
+    and no error; huge ones infinite: a divergence blamed on X and lr)."""
+    X, y = digits
+    w = np.where(y % 3 == 0, 0.25, 1.0) + np.arange(len(y)) / len(y)
+    clf = _clf(class_weight={0: 2.0})
+    np.testing.assert_array_equal(
+        clf.fit(X, y, sample_weight=w * factor).predict_proba(X),
+        clf.fit(X, y, sample_weight=w).predict_proba(X),
+    )
+    reg = NCMLPRegressor(
+        hidden_layer_sizes=(8,), max_epochs=3, tol=None, random_state=0
+    )
+    np.testing.assert_array_equal(
+        reg.fit(X, y * 0.1, sample_weight=w * factor).predict(X),
+        reg.fit(X, y * 0.1, sample_weight=w).predict(X),
+    )
+    reports = []
+    for weights in (w * factor, w):
+        nc = NeuronCampaign(random_state=0).initialize(_net(), X, y, weights)
+        reports.append([r["scores"] for r in nc.report_])
+    for a, b in zip(*reports):
+        np.testing.assert_array_equal(a, b)
+    tr = NCInitTransformer(hidden_layer_sizes=(8,), random_state=0)
+    np.testing.assert_array_equal(
+        tr.fit(X, y, sample_weight=w * factor).transform(X),
+        tr.fit(X, y, sample_weight=w).transform(X),
+    )
+
+
 def test_sample_weight_changes_the_fit(digits):
     """Check that weights reach the training: class 0 weighted to nothing is
     (almost) never predicted, unweighted it is."""
