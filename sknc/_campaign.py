@@ -21,7 +21,22 @@ import numpy as np
 import torch
 
 from sknc._activations import apply_
-from sknc._validation import power_of_two_scale
+
+
+def power_of_two_scale(w):
+    """The power of 2 that brings the largest of the non-negative weights
+    ``w`` (a float tensor, not empty) into ``[1, 2)``: a 0-dim tensor of
+    ``w``'s dtype and device (no device sync).
+
+    sknc uses row weights in weighted means, which one common factor does
+    not change; but it trains and scores in float32, where weights of
+    1e-50 would all be 0 (nothing trained, no error) and weights of 1e39
+    infinite. Times this factor (exact: a power of 2), they keep their
+    ratios in float32 down to about 1e-38 of the largest, and weighted
+    means of weights in float32's range come out bit for bit as before.
+    """
+    exponent = torch.frexp(w.max()).exponent
+    return torch.ldexp(torch.ones((), dtype=w.dtype, device=w.device), 1 - exponent)
 
 
 @dataclass

@@ -17,8 +17,8 @@ from skorch.dataset import Dataset
 from torch import nn
 from torch.nn import functional as F
 
+from sknc._campaign import power_of_two_scale
 from sknc._sparse import dense_rows, is_sparse
-from sknc._validation import power_of_two_scale
 
 
 @functools.lru_cache

@@ -17,22 +17,6 @@ from sklearn.utils.validation import _check_sample_weight
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def power_of_two_scale(w):
-    """The power of 2 that brings the largest of the non-negative weights
-    ``w`` (a float tensor, not empty) into ``[1, 2)``: a 0-dim tensor of
-    ``w``'s dtype and device (no device sync).
-
-    sknc uses row weights in weighted means, which one common factor does
-    not change; but it trains and scores in float32, where weights of
-    1e-50 would all be 0 (nothing trained, no error) and weights of 1e39
-    infinite. Times this factor (exact: a power of 2), they keep their
-    ratios in float32 down to about 1e-38 of the largest, and weighted
-    means of weights in float32's range come out bit for bit as before.
-    """
-    exponent = torch.frexp(w.max()).exponent
-    return torch.ldexp(torch.ones((), dtype=w.dtype, device=w.device), 1 - exponent)
-
-
 def float32_interval(low, high=FLOAT32_MAX, closed="both"):
     """sklearn's Interval constraint for a float that torch keeps as float32:
     finite, and within ``[-FLOAT32_MAX, FLOAT32_MAX]``."""
@@ -219,6 +203,27 @@ def input_attrs_kept_on_error(estimator):
 def draw_seed(random_state):
     """Draw a 31-bit seed from ``random_state`` (int, RandomState or None)."""
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def own_generators(iterator):
+    """Give a skorch iterator that is a torch ``DataLoader`` (and its random
+    sampler) a generator of its own where it has none; return it.
+
+    A DataLoader draws a seed from torch's global generator every time it
+    is iterated, unless it has a generator: code that only reads rows (an
+    initializer's callback, a measurement) would otherwise move the global
+    state, and with it a training that shuffles or drops out from it. The
+    generators are unseeded: the order of an unshuffled iterator does not
+    depend on them.
+    """
+    if isinstance(iterator, torch.utils.data.DataLoader):
+        if iterator.generator is None:
+            iterator.generator = torch.Generator()
+        sampler = iterator.sampler
+        if isinstance(sampler, torch.utils.data.RandomSampler):
+            if sampler.generator is None:
+                sampler.generator = torch.Generator()
+    return iterator
 
 
 def writable(X):

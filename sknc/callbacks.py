@@ -29,7 +29,7 @@ from sknc._initializers import (
     get_initializer,
     resolve_initializer,
 )
-from sknc._validation import draw_seed
+from sknc._validation import draw_seed, own_generators
 
 __all__ = ["InitializeWith"]
 
@@ -216,16 +216,7 @@ def _training_rows(net, dataset, has_targets=True):
         On the CPU, in the iterator's (unshuffled) order.
     y : ndarray or None
     """
-    iterator = net.get_iterator(dataset, training=False)
-    if isinstance(iterator, torch.utils.data.DataLoader):
-        # A DataLoader draws a seed from torch's global generator at every
-        # iteration unless it has a generator of its own.
-        if iterator.generator is None:
-            iterator.generator = torch.Generator()
-        sampler = iterator.sampler
-        if isinstance(sampler, torch.utils.data.RandomSampler):
-            if sampler.generator is None:
-                sampler.generator = torch.Generator()
+    iterator = own_generators(net.get_iterator(dataset, training=False))
     Xs, ys = [], []
     for batch in iterator:
         Xi, yi = unpack_data(batch)

@@ -207,6 +207,7 @@ def test_information_plane_named_layers_and_output():
     [
         ({"epochs": "sometimes"}, "epochs must be 'log', 'all' or a list"),
         ({"epochs": [0, -1]}, "epochs must be 'log', 'all' or a list"),
+        ({"epochs": iter([0, 2])}, "got an iterator .*pass a list"),
         ({"n_points": 1}, "n_points must be an int >= 2; got 1"),
         ({"estimator": "histogram"}, "estimator must be one of"),
         ({"y": [0, 1]}, r"InformationPlane\(y=...\) labels the rows of its X"),
@@ -283,3 +284,39 @@ def test_activations_are_copied_before_the_forward_changes_them():
         expected = module.act(module.fc1(torch.from_numpy(X))).numpy()
     assert name == "act"
     np.testing.assert_array_equal(tanh_out, expected)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_information_plane_leaves_torch_global_random_state_and_training(shuffle):
+    """Check that measuring changes neither torch's global random state nor,
+    through it, the training of a plain skorch net that shuffles or drops
+    out from it (before, the measuring DataLoader drew a seed from the
+    global generator at every measurement)."""
+    X, y = _data()
+
+    def fit(callbacks):
+        torch.manual_seed(0)
+        net = NeuralNetClassifier(
+            _module(dropout=0.3), criterion=nn.CrossEntropyLoss, max_epochs=3,
+            train_split=None, verbose=0, callbacks=callbacks,
+            iterator_train__shuffle=shuffle, iterator_train__batch_size=16,
+        ).fit(X, y)  # fmt: skip
+        return [p.detach().clone() for p in net.module_.parameters()], (
+            torch.get_rng_state()
+        )
+
+    (plain, state), (measured, state_cb) = fit([]), fit([InformationPlane("all")])
+    assert torch.equal(state, state_cb)
+    for a, b in zip(plain, measured):
+        assert torch.equal(a, b)
+
+
+def test_information_plane_takes_an_array_of_epochs_and_keeps_no_rows():
+    """Check that epochs given as a numpy array are measured (before: an
+    ambiguous truth value), and that the fitted callback holds no copy of
+    the training rows (it would travel with every pickle of the net)."""
+    X, y = _data()
+    cb = InformationPlane(epochs=np.array([0, 2]))
+    _net(_module(), cb).fit(X, y)
+    assert sorted({r["epoch"] for r in cb.records_}) == [0, 2]
+    assert cb.data_ is None

@@ -1,6 +1,7 @@
 """Tests of the information-plane experiment helpers (``_experiment.py``)."""
 
 import pytest
+import torch
 
 from sknc._jobs.infoplane import (
     DPI_FIELDS,
@@ -89,7 +90,9 @@ def test_dpi_summary_single_layer_has_nothing_to_compare():
 def test_run_infoplane_estimators_are_paired_and_validated():
     """Check that a list of estimators measures the same networks, once each."""
     kwargs = {"epochs": 2, "n_points": 2, "runs": 1, "seed": 3}
+    state = torch.get_rng_state()
     alone, scores = run_infoplane("iris", estimator="bin", **kwargs)
+    assert torch.equal(torch.get_rng_state(), state)  # seeded by its own seed
     paired, paired_scores = run_infoplane(
         "iris", estimator=["bin", "kmeans", "bin"], **kwargs
     )

@@ -261,6 +261,9 @@ def _one_run(
         train_split=predefined_split(Dataset(X[test], y[test])),
         iterator_train__shuffle=True,
         iterator_train__generator=torch.Generator().manual_seed(seed),
+        # Unshuffled: a generator of its own only keeps torch's global one
+        # as it was (a DataLoader draws a seed from it at every pass).
+        iterator_valid__generator=torch.Generator(),
         callbacks=[(f"information_plane_{n}", cb) for n, cb in callbacks.items()],
         verbose=0,
     )

@@ -11,6 +11,7 @@ from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
 from sknc._trace import hidden_layers
+from sknc._validation import own_generators
 from sknc.information._mutual_information import get_estimator
 
 
@@ -139,11 +140,12 @@ class InformationPlane(Callback):
 
     Parameters
     ----------
-    epochs : "log", "all" or iterable of int, default="log"
+    epochs : "log", "all" or list of int, default="log"
         When to measure: ``"log"`` is epoch 0 and ``n_points - 1``
         log-spaced epochs up to ``net.max_epochs`` (duplicates merged);
         ``"all"`` is every epoch; or the epochs themselves (0 = before
-        training).
+        training), as a list, tuple or array (not an iterator, which the
+        first fit would use up).
 
     n_points : int, default=20
         Number of measurements for ``epochs="log"``.
@@ -156,7 +158,9 @@ default="bin"
 
     X : array-like, default=None
         Inputs to measure on, e.g. held-out rows. If None, the ``X`` passed
-        to ``fit``. In the sknc estimators ``X`` is checked and shaped as
+        to ``fit`` (in the sknc estimators with ``early_stopping=True``,
+        the rows they train on: the validation rows are held out before
+        skorch's fit begins). In the sknc estimators ``X`` is checked and shaped as
         ``predict`` checks its input (a DataFrame, float64 values, flat
         rows for an ``input_shape``), except a tensor or a Dataset, taken
         as it is; a skorch net of your own gets it as it is, in a form its
@@ -176,7 +180,9 @@ default="bin"
         forward pass calls them: the activation module that follows each
         ``nn.Linear`` or ``nn.Conv2d`` layer except the output layer (see
         ``include_output``), or the layer itself where the activation is a
-        function the hooks cannot see.
+        function the hooks cannot see or does not follow the layer directly
+        (a normalization between them, as in ``Conv2d -> BatchNorm2d ->
+        ReLU``: name the activation modules here to measure them).
 
     include_output : bool, default=False
         With ``layers=None``, also measure the output layer.
@@ -276,6 +282,13 @@ default="bin"
                     f"got {self.epochs!r}"
                 )
         else:
+            if iter(self.epochs) is self.epochs:
+                # An iterator is spent by the first fit: later fits (and
+                # this check) would see no epochs.
+                raise ValueError(
+                    "epochs must be 'log', 'all' or a list of non-negative ints; "
+                    f"got an iterator ({type(self.epochs).__name__}): pass a list"
+                )
             epochs = list(self.epochs)
             if not all(isinstance(e, Integral) and e >= 0 for e in epochs):
                 raise ValueError(
@@ -284,10 +297,10 @@ default="bin"
                 )
 
     def _schedule(self, net):
-        if self.epochs == "log":
-            return set(log_spaced_epochs(net.max_epochs, self.n_points))
-        if self.epochs == "all":
-            return None
+        if isinstance(self.epochs, str):
+            if self.epochs == "log":
+                return set(log_spaced_epochs(net.max_epochs, self.n_points))
+            return None  # "all"
         return {int(e) for e in self.epochs}
 
     def _due(self, epoch):
@@ -339,6 +352,9 @@ default="bin"
     def on_train_end(self, net, X=None, y=None, **kwargs):
         if self.start_epoch_ is not None:  # no training batch ran (max_epochs=0)
             self._measure_start(net)
+        # The rows are not kept with the fitted net (a pickle would carry a
+        # copy of the training data); the next fit call hands them again.
+        self.data_ = None
 
     def _measure_start(self, net):
         epoch, self.start_epoch_ = self.start_epoch_, None
@@ -384,7 +400,10 @@ default="bin"
 
     def _forward(self, net, module, X):
         """Run ``net`` on ``X``; collect the layers' outputs by call."""
-        iterator = net.get_iterator(net.get_dataset(X), training=False)
+        # Its own generators: measuring leaves torch's global state, and a
+        # training that draws from it, as they were.
+        dataset = net.get_dataset(X)
+        iterator = own_generators(net.get_iterator(dataset, training=False))
         targets = None
         wanted, stores, calls, handles = {}, [], {}, []
 
