@@ -344,4 +344,21 @@ def predict_float64(module, X, device, batch_size=4096):
             # A sparse X is densified one batch at a time.
             xb = dense_rows(X, slice(start, start + batch_size))
             out.append(model(xb.to(device=device, dtype=torch.float64)).cpu())
-    return torch.cat(out) if out else torch.empty(0, dtype=torch.float64)
+    result = torch.cat(out) if out else torch.empty(0, dtype=torch.float64)
+    check_finite_outputs(result)
+    return result
+
+
+def check_finite_outputs(outputs):
+    """Refuse non-finite network outputs computed from finite rows: the
+    numbers overflowed float64 (rather than return NaN probabilities or
+    classes read from them)."""
+    outputs = torch.as_tensor(outputs)
+    if not bool(torch.isfinite(outputs).all()):
+        rows = (~torch.isfinite(outputs.reshape(len(outputs), -1))).any(dim=1)
+        raise ValueError(
+            f"the network's outputs overflow float64 on {int(rows.sum())} of "
+            f"{len(outputs)} rows (first: row {int(rows.nonzero()[0, 0])}): X "
+            "has values too large for the fitted network; scale X as the rows "
+            "it was fitted on"
+        )

@@ -23,7 +23,12 @@ from sknc._initializers import (
     resolve_target,
     run_initializer,
 )
-from sknc._modules import build_mlp, check_hidden_layer_sizes, linear_weights
+from sknc._modules import (
+    build_mlp,
+    check_finite_outputs,
+    check_hidden_layer_sizes,
+    linear_weights,
+)
 from sknc._validation import (
     check_device,
     check_real_targets,
@@ -239,6 +244,7 @@ default=None
         for W, b in zip(*linear_weights(self.module_)):
             # A sparse X: the first product is sparse x dense, dense after.
             X = phi(np.asarray(X @ W.astype(np.float64)) + b.astype(np.float64))
+        check_finite_outputs(X)
         return X
 
     def __sklearn_tags__(self):

@@ -457,6 +457,28 @@ def test_2_divergence_on_the_epoch_the_stopping_rule_ends_is_refused():
     assert not hasattr(fresh, "net_")
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor", "transformer"])
+def test_outputs_that_overflow_at_predict_time_are_refused(kind):
+    """Check that rows far beyond the fitted ones, whose outputs overflow
+    float64, are refused with the rows named (before: NaN probabilities,
+    class 0 everywhere, NaN predictions, inf features, no error)."""
+    X_huge = np.full((3, X_GOOD.shape[1]), 1.7e308)
+    X_huge[1] = X_GOOD[1]  # a normal row among them
+    if kind == "classifier":
+        est = _mlp().fit(X_GOOD, Y_GOOD)
+        calls = [est.predict, est.predict_proba]
+    elif kind == "regressor":
+        est = NCMLPRegressor(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+        calls = [est.fit(X_GOOD, X_GOOD[:, 0]).predict]
+    else:
+        est = NCInitTransformer(hidden_layer_sizes=(8,), random_state=0)
+        calls = [est.fit(X_GOOD, Y_GOOD).transform]
+    for call in calls:
+        with pytest.raises(ValueError, match="overflow float64 on 2 of 3 rows"):
+            call(X_huge)
+        assert np.isfinite(call(X_GOOD[:4])).all()
+
+
 class _FailOnceAt(Callback):
     """Raise once, at the end of epoch ``epoch`` (skorch's count)."""
 
