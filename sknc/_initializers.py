@@ -55,6 +55,11 @@ from sknc._validation import (
 
 def _as_tensor_X(X):
     """``X`` as a float tensor, or a sparse one as :class:`SparseRows`."""
+    if is_sparse(X) and len(X.shape) != 2:
+        raise TypeError(
+            f"a sparse X must hold flat rows (2-D); got shape {X.shape}: pass "
+            "images as a dense array (X.toarray() first)"
+        )
     X = check_array(
         X,
         accept_sparse=("csr", "csc", "coo"),
@@ -464,7 +469,7 @@ class LSUVInit(BaseInitializer):
         if not sparse:
             X = X.to(device=device, dtype=dtype)
         scales = []
-        for spec in _trace(module, _dense(X, device, dtype, n=2)).specs:
+        for spec in _trace(module, _dense(X, device, dtype, n=2), sparse=sparse).specs:
             layer = spec.layer
             k, fan_in, fan_out = layer_fans(layer)
             w = orthogonal(k, fan_in, fan_out, generator)
@@ -1016,7 +1021,12 @@ class NeuronCampaign(BaseInitializer):
         self, module, X, codes, classes, generator, device, weights, targets=None
     ):
         dtype = next(module.parameters()).dtype
-        traced = _trace(module, _dense(X, device, dtype, n=2), stacklevel=5)
+        traced = _trace(
+            module,
+            _dense(X, device, dtype, n=2),
+            stacklevel=5,
+            sparse=isinstance(X, SparseRows),
+        )
         alphas = resolve_alpha(self.alpha, len(traced.specs))
         n_rows = layer_fans(traced.specs[-1].layer)[0]
         if targets is not None:
@@ -1050,7 +1060,7 @@ class NeuronCampaign(BaseInitializer):
         return {"report_": report, "alpha_": alphas}
 
 
-def _trace(module, x, stacklevel=4):
+def _trace(module, x, stacklevel=4, sparse=False):
     """Trace the module's Linear and Conv2d layers on ``x``, with clear errors
     (and a warning, at ``stacklevel``, naming layers the forward does not
     call).
@@ -1066,10 +1076,20 @@ def _trace(module, x, stacklevel=4):
                 2: "reshape flat rows with X.reshape(-1, channels, height, width)",
                 3: "give single-channel images a channel axis with X[:, None]",
             }.get(x.dim(), "")
+            if sparse:
+                fix = (
+                    "a sparse X holds flat rows only: pass a dense one, "
+                    "X.toarray().reshape(-1, channels, height, width)"
+                )
             hint = (
                 "; a module with nn.Conv2d layers usually takes images of shape "
                 "(n_samples, channels, height, width)" + (f": {fix}" if fix else "")
             )
+            if sparse:
+                raise TypeError(
+                    f"X with rows of shape {tuple(x.shape[1:])} cannot be fed "
+                    f"to the module{hint}"
+                ) from exc
         raise ValueError(
             f"X with rows of shape {tuple(x.shape[1:])} cannot be fed to the "
             f"module{hint}: {exc}"

@@ -20,17 +20,21 @@ def is_sparse(X):
 
 
 def dense_rows(X, rows=None):
-    """Rows ``rows`` (a slice, indices or None for all) of ``X`` as a dense
-    torch tensor; a dense ``X`` is returned as a tensor view where it can
-    (not of read-only memory: those rows are copied)."""
+    """Rows ``rows`` (a slice, indices or None for all) of ``X`` as a dense,
+    C-ordered torch tensor; a dense ``X`` is returned as a tensor view where
+    it can (not of read-only memory, nor of column-major rows: those rows
+    are copied)."""
     part = X if rows is None else X[rows]
     if sp.issparse(part):
-        return torch.from_numpy(part.toarray())
+        # C order also from a CSC X: torch's products on a column-major
+        # block are several times slower (and round otherwise).
+        return torch.from_numpy(part.toarray(order="C"))
     flags = getattr(part, "flags", None)
-    if flags is not None and not flags.writeable:
+    if flags is not None and not (flags.writeable and flags.c_contiguous):
         # torch cannot wrap read-only memory (a joblib memory map, a pandas
-        # copy-on-write array): copy these rows only.
-        part = np.array(part)
+        # copy-on-write array); Fortran-ordered rows would be slow to
+        # multiply: copy these rows only.
+        part = np.array(part, order="C")
     return torch.as_tensor(part)
 
 

@@ -29,6 +29,7 @@ from sknc._initializers import (
     get_initializer,
     resolve_initializer,
 )
+from sknc._sparse import is_sparse
 from sknc._validation import draw_seed, own_generators
 
 __all__ = ["InitializeWith"]
@@ -167,12 +168,20 @@ class InitializeWith(InitializerParams, Callback):
         initializer = resolve_initializer(
             self.initializer, lambda: draw_seed(self.random_state)
         )
-        X, y = _training_rows(net, dataset_train, getattr(self, "has_targets_", True))
+        has_targets = getattr(self, "has_targets_", True)
+        sparse = _sparse_rows(dataset_train)
+        if sparse is not None:
+            # Kept sparse: the initializer densifies a few rows at a time.
+            X, y = sparse[0], sparse[1] if has_targets else None
+        else:
+            X, y = _training_rows(net, dataset_train, has_targets)
         y = _targets(net, y, initializer)
         if isinstance(net, NeuralNetRegressor):
             for_real_targets(initializer)
         module = net.module_
-        if isinstance(X, torch.Tensor) and X.is_floating_point():
+        if sparse is not None:
+            initializer.initialize(module, X, y)
+        elif isinstance(X, torch.Tensor) and X.is_floating_point():
             initializer.initialize(module, X.detach().numpy(), y)
         else:
             # Several inputs, or integer codes (an nn.Embedding first): the
@@ -228,6 +237,31 @@ def _training_rows(net, dataset, has_targets=True):
     X = _concatenate(Xs)
     y = torch.cat(ys).numpy() if has_targets else None
     return X, y
+
+
+def _sparse_rows(dataset):
+    """``(X, y)`` of a skorch Dataset over a scipy sparse ``X``, or of the
+    rows of one that a (nested) ``Subset`` takes (skorch's split), with
+    ``X`` still sparse; None for any other dataset.
+
+    Collecting the iterator's batches instead would build the whole
+    training split dense, for an initializer that scores a few thousand
+    rows of it.
+    """
+    indices = None
+    while isinstance(dataset, torch.utils.data.Subset):
+        own = np.asarray(dataset.indices)
+        indices = own if indices is None else own[indices]
+        dataset = dataset.dataset
+    if not (isinstance(dataset, Dataset) and is_sparse(dataset.X)):
+        return None
+    X, y = dataset.X, dataset.y
+    if indices is not None:
+        X = X[indices]
+        y = None if y is None else y[indices]
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    return X, None if y is None else np.asarray(y)
 
 
 def _concatenate(batches):

@@ -6,6 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
@@ -631,3 +632,41 @@ def test_initialize_with_seeded_initializer_leaves_numpy_alone(small_classificat
         _, key_after, pos_after, *_ = np.random.get_state()
         unchanged = np.array_equal(key, key_after) and pos == pos_after
         assert unchanged is not draws, initializer
+
+
+class _SparseSpy:
+    """Record the type and shape of the X an initializer is given, then
+    run the campaign on it."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def initialize(self, module, X=None, y=None):
+        self.seen.append((sp.issparse(X), X.shape, np.asarray(y).copy()))
+        NeuronCampaign(random_state=3).initialize(module, X, y)
+        return self
+
+
+@pytest.mark.parametrize("split", ["default", "none"])
+def test_initialize_with_keeps_sparse_rows_sparse(small_classification, split):
+    """Check that a sparse X reaches the initializer sparse, with the rows
+    and labels of the training split (before, the callback built the whole
+    split dense from the batches), and initializes as the same rows dense."""
+    X, y = small_classification
+    X = X * (np.abs(X) > 1)  # about a third zeros
+    kwargs = {} if split == "default" else {"train_split": None}
+    rows = _skorch_default_train_rows(y) if split == "default" else np.arange(len(y))
+    states = []
+    for data in (sp.csr_matrix(X), X):
+        torch.manual_seed(1)
+        module = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+        spy, snapshot = _SparseSpy(), Snapshot()
+        _net(module, InitializeWith(spy), snapshot=snapshot, **kwargs).fit(data, y)
+        ((sparse, shape, seen_y),) = spy.seen
+        assert sparse == sp.issparse(data) and shape == (len(rows), 8)
+        np.testing.assert_array_equal(seen_y, y[rows])
+        states.append(snapshot.state_)
+    _assert_state_equal(*states)

@@ -132,6 +132,37 @@ def test_sparse_rows_never_densify_the_whole_matrix():
     assert dense_rows(X, slice(0, 3)).layout == torch.strided
 
 
+def test_predict_densifies_column_major_rows_in_c_order(digits):
+    """Check that predict densifies CSC and Fortran-ordered rows in C order
+    (before: column-major blocks, on which torch's float64 products ran
+    about 10x slower and rounded otherwise), so that every layout of the
+    same rows gives bitwise the same probabilities."""
+    X, y = digits
+    for rows in (sp.csc_matrix(X), np.asfortranarray(X)):
+        assert dense_rows(rows, slice(0, 50)).is_contiguous()
+    clf = NCMLPClassifier(hidden_layer_sizes=(16,), max_epochs=2, random_state=0)
+    clf.fit(X, y)
+    expected = clf.predict_proba(X)
+    for rows in (sp.csc_matrix(X), sp.csr_matrix(X), np.asfortranarray(X)):
+        np.testing.assert_array_equal(clf.predict_proba(rows), expected)
+
+
+@pytest.mark.parametrize("initializer", [NeuronCampaign, LSUVInit])
+def test_initializers_refuse_sparse_images_with_what_to_do(digits, initializer):
+    """Check that a sparse X for a conv module is refused with a TypeError
+    that says to densify (before: advice to reshape, which a sparse matrix
+    cannot follow, or scipy's internal error for a 4-D sparse array)."""
+    X, y = digits
+    conv = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 10)
+    )  # fmt: skip
+    with pytest.raises(TypeError, match=r"sparse X holds flat rows only.*toarray"):
+        initializer(random_state=0).initialize(conv, sp.csr_matrix(X), y)
+    images = sp.coo_array(X).reshape(-1, 1, 8, 8)
+    with pytest.raises(TypeError, match=r"sparse X must hold flat rows.*toarray"):
+        initializer(random_state=0).initialize(conv, images, y)
+
+
 def test_cnn_refuses_sparse_with_a_clear_error(digits):
     """Check that NCCNNClassifier (images) refuses sparse X with a TypeError
     that says so."""
