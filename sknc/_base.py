@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import EpochScoring, PassthroughScoring, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
@@ -347,7 +347,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             )
         self._finish(state)
         self._check_fit(X)
-        self._warn_if_cut_short()
+        self._warn_if_cut_short(state["cut"])
         return self
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
@@ -370,7 +370,12 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 X, y, sample_weight, "partial_fit", warm=not first, classes=classes
             )
             if first:
-                self._finish(self._start(X, task, epochs=1))
+                state = self._start(X, task, epochs=1)
+                if state["cut"]:
+                    # Interrupted (Ctrl-C) during its epoch, which skorch
+                    # swallows: the call fails, nothing is fitted.
+                    raise KeyboardInterrupt
+                self._finish(state)
                 return self
             # The parameters must still describe the fitted network.
             module = self._build_module(tuple(X.shape[1:]), task["n_outputs"], 0)
@@ -387,6 +392,10 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         saved = _TrainingState(self.net_)
         try:
             self.net_.partial_fit(X, targets, epochs=1)
+            if len(self.net_.history) > saved.n_epochs and _epoch_cut(self.net_):
+                # Interrupted (Ctrl-C) during the epoch, which skorch
+                # swallows: the call fails as a whole.
+                raise KeyboardInterrupt
         except BaseException:
             # A failed epoch (divergence, an error in a callback) leaves the
             # model as it was before this call.
@@ -409,15 +418,28 @@ class BaseNCNet(InitializerParams, BaseEstimator):
     def _check_fit(self, X):
         """Warnings about a finished fit (the classifier: one class)."""
 
-    def _warn_if_cut_short(self):
+    def _warn_if_cut_short(self, cut=False):
         """ConvergenceWarning when training ended before the stopping rule:
         at max_epochs (with a tol), or interrupted (Ctrl-C, SIGINT), which
-        skorch turns into an early return after the last finished epoch."""
+        skorch turns into an early return; ``cut``: during an epoch."""
         stopping = dict(self.net_.callbacks_).get("stopping_rule")
-        if stopping is not None and stopping.stopped_ is not None:
+        if stopping is not None and stopping.stopped_ is not None and not cut:
             return
         name, epochs = type(self).__name__, self.n_iter_
-        if epochs < self.max_epochs:
+        if cut:
+            # As scikit-learn's MLP: the weights where training stopped.
+            message = (
+                f"{name}: training was interrupted during epoch {epochs + 1} "
+                f"of max_epochs={self.max_epochs}; the model keeps the "
+                + (
+                    "weights of its best validation score"
+                    if self.early_stopping and epochs > 0
+                    else "weights where training stopped, part way through "
+                    f"that epoch (n_iter_ and loss_curve_ count the {epochs} "
+                    "finished epochs)"
+                )
+            )
+        elif epochs < self.max_epochs:
             message = (
                 f"{name}: training was interrupted after {epochs} of "
                 f"max_epochs={self.max_epochs} epochs; the model keeps the "
@@ -486,11 +508,13 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         if self.early_stopping:
             # As sklearn's MLP: keep the weights of the best epoch.
             dict(net.callbacks_)["stopping_rule"].restore_best(net)
+        cut = len(net.history) > epochs_before and _epoch_cut(net)
         return {
             "net": net,
             "initializer": initializer,
             "fitted": task["fitted"],
-            "n_iter": len(net.history) - epochs_before,
+            "n_iter": len(net.history) - epochs_before - cut,
+            "cut": cut,
         }
 
     def _check_split(self, n_val, w_train, w_val):
@@ -1008,28 +1032,43 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         return tags
 
 
+def _epoch_cut(net):
+    """Whether the net's last epoch was cut short (interrupted before its
+    end, so skorch never recorded its training loss)."""
+    return len(net.history) > 0 and "train_loss" not in net.history[-1]
+
+
 class _TrainingState:
     """What one epoch of ``net.partial_fit`` changes, kept to be put back
     if the epoch fails: the weights, the optimizer's state, the history's
-    length, the batch-order generator and the stopping rule's counters (so
-    that the next epoch is the one it would have been without the failed
-    call)."""
+    length, the batch-order generator, and the counters and best scores of
+    the stopping rule and of the loss and score recorders (so that the next
+    epoch is the one it would have been without the failed call). A user's
+    own callbacks keep what they changed."""
+
+    #: Callbacks whose state (small: counters, best scores) is rolled back.
+    _KEPT = (StoppingRule, EpochLoss, EpochScoring, PassthroughScoring)
 
     def __init__(self, net):
         self.module = copy.deepcopy(net.module_.state_dict())
         self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
         self.n_epochs = len(net.history)
         self.generator = net.iterator_train__generator.get_state()
-        rule = dict(net.callbacks_).get("stopping_rule")
-        self.rule = None if rule is None else copy.deepcopy(vars(rule))
+        self.callbacks = {
+            name: copy.deepcopy(vars(cb))
+            for name, cb in net.callbacks_
+            if isinstance(cb, self._KEPT)
+        }
 
     def restore(self, net):
         net.module_.load_state_dict(self.module)
         net.optimizer_.load_state_dict(self.optimizer)
         del net.history[self.n_epochs :]
         net.iterator_train__generator.set_state(self.generator)
-        if self.rule is not None:
-            vars(dict(net.callbacks_)["stopping_rule"]).update(self.rule)
+        callbacks = dict(net.callbacks_)
+        for name, state in self.callbacks.items():
+            vars(callbacks[name]).clear()
+            vars(callbacks[name]).update(state)
 
 
 def _same_network(module, fitted):

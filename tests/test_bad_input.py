@@ -479,6 +479,48 @@ def test_outputs_that_overflow_at_predict_time_are_refused(kind):
         assert np.isfinite(call(X_GOOD[:4])).all()
 
 
+class _CtrlC(Callback):
+    """Raise KeyboardInterrupt (as Ctrl-C does) at the third training batch
+    of epoch ``epoch`` (skorch's count), once."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def initialize(self):
+        self.batches_ = 0
+        return self
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and len(net.history) == self.epoch:
+            self.batches_ += 1
+            if self.batches_ == 3:
+                raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_an_epoch():
+    """Check Ctrl-C in the middle of an epoch, which skorch swallows:
+    partial_fit fails as a whole (KeyboardInterrupt, the model as before;
+    before, it returned normally with half an epoch applied and a history
+    row without a loss); fit keeps the weights where it stopped, as
+    scikit-learn's MLP, counts only the finished epochs and says so."""
+    X, y = np.tile(X_GOOD, (4, 1)), np.tile(Y_GOOD, 4)  # 240 rows: 5 batches
+    clf = _mlp(batch_size=48, callbacks=[_CtrlC(2)])
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    before, state = clf.predict_proba(X), clf.t_
+    with pytest.raises(KeyboardInterrupt):
+        clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert (len(clf.history_), clf.t_) == (1, state)
+    first = _mlp(batch_size=48, callbacks=[_CtrlC(1)])
+    with pytest.raises(KeyboardInterrupt):
+        first.partial_fit(X, y, classes=[0, 1, 2])
+    assert not hasattr(first, "net_")
+    with pytest.warns(ConvergenceWarning, match="interrupted during epoch 2 of"):
+        fitted = _mlp(batch_size=48, max_epochs=5, callbacks=[_CtrlC(2)]).fit(X, y)
+    assert fitted.n_iter_ == 1 and len(fitted.loss_curve_) == 1
+    assert fitted.t_ == 240 + 3 * 48  # the optimizer's rows, as they were
+
+
 class _FailOnceAt(Callback):
     """Raise once, at the end of epoch ``epoch`` (skorch's count)."""
 
@@ -515,6 +557,9 @@ def test_failed_partial_fit_leaves_the_next_epochs_as_they_were(failure):
         twin.partial_fit(X_GOOD, Y_GOOD)
         clf.partial_fit(X_GOOD, Y_GOOD)
         np.testing.assert_array_equal(clf.loss_curve_, twin.loss_curve_)
+        # The loss recorder's best is rolled back too (before, the failed
+        # epoch's loss stayed the best, and the same loss again was not).
+        assert clf.history_[:, "train_loss_best"] == twin.history_[:, "train_loss_best"]
         for a, b in zip(clf.coefs_, twin.coefs_):
             np.testing.assert_array_equal(a, b)
 
