@@ -9,6 +9,7 @@ architecture.
 
 import copy
 import functools
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -470,6 +471,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
         train_split = None
         if self.early_stopping:
+            self._check_split_sizes(len(X), task["stratify"])
             arrays = [X, task["y"], task["init_y"]]
             parts = train_test_split(
                 *arrays + ([] if weights is None else [weights]),
@@ -516,6 +518,27 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             "n_iter": len(net.history) - epochs_before - cut,
             "cut": cut,
         }
+
+    def _check_split_sizes(self, n_rows, stratify):
+        """Refuse, before splitting, a validation_fraction that leaves
+        either side of the early-stopping split fewer rows than it needs:
+        one per class where the split is stratified (scikit-learn's
+        train_test_split counts ``ceil(fraction x rows)`` validation rows)."""
+        n_val = math.ceil(self.validation_fraction * n_rows)
+        n_train = n_rows - n_val
+        need = 1 if stratify is None else len(np.unique(stratify))
+        per = " (one per class)" if stratify is not None else ""
+        for rows, n, advice in (
+            ("holds out", n_val, "raise validation_fraction"),
+            ("leaves to train on", n_train, "lower validation_fraction"),
+        ):
+            if n < need:
+                raise ValueError(
+                    f"{type(self).__name__}: early_stopping with "
+                    f"validation_fraction={self.validation_fraction} {rows} "
+                    f"{n} of the {n_rows} rows; it needs at least {need}{per}: "
+                    f"{advice}, or fit on more rows"
+                )
 
     def _check_split(self, n_val, w_train, w_val):
         """Refuse an early-stopping split whose validation score, or whose

@@ -479,6 +479,26 @@ def test_outputs_that_overflow_at_predict_time_are_refused(kind):
         assert np.isfinite(call(X_GOOD[:4])).all()
 
 
+@pytest.mark.parametrize(
+    "fraction, match",
+    [
+        (
+            0.02,
+            "holds out 2 of the 60 rows; it needs at least 3 .one per class.: raise",
+        ),
+        (0.99, "leaves to train on 0 of the 60 rows; it needs at least 3 .*: lower"),
+    ],
+)
+def test_validation_fraction_too_small_or_large_is_named(fraction, match):
+    """Check that a validation_fraction leaving a side of the stratified
+    split fewer rows than classes is refused naming it and what to do
+    (before: scikit-learn's "test_size = 2 should be greater or equal to
+    the number of classes = 3", which names neither)."""
+    clf = _mlp(early_stopping=True, validation_fraction=fraction)
+    with pytest.raises(ValueError, match=f"validation_fraction={fraction} {match}"):
+        clf.fit(X_GOOD, Y_GOOD)
+
+
 class _CtrlC(Callback):
     """Raise KeyboardInterrupt (as Ctrl-C does) at the third training batch
     of epoch ``epoch`` (skorch's count), once."""
