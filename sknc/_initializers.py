@@ -489,6 +489,16 @@ class LSUVInit(BaseInitializer):
                         weights,
                     )
                 if not math.isfinite(std):
+                    if scales or total != 1.0:
+                        # Finite before LSUV scaled a layer: the scaling
+                        # (to target_std) carried the numbers beyond range.
+                        raise ValueError(
+                            f"LSUVInit: the outputs of layer {spec.name!r} are "
+                            f"not finite once the layers up to it are scaled "
+                            f"to target_std={self.target_std}: beyond "
+                            f"{str(dtype).replace('torch.', '')}'s range; lower "
+                            "target_std"
+                        )
                     raise ValueError("LSUVInit: " + non_finite_message(spec, dtype))
                 if abs(std - self.target_std) <= self.tol or std == 0:
                     break

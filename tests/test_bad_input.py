@@ -14,6 +14,7 @@ and interruption (Ctrl-C) in training and in the campaign. Worker loss (5)
 is tested in test_distributed.py.
 """
 
+import copy
 import threading
 import warnings
 
@@ -497,6 +498,18 @@ def test_validation_fraction_too_small_or_large_is_named(fraction, match):
     clf = _mlp(early_stopping=True, validation_fraction=fraction)
     with pytest.raises(ValueError, match=f"validation_fraction={fraction} {match}"):
         clf.fit(X_GOOD, Y_GOOD)
+
+
+def test_lsuv_target_std_beyond_float32_is_named():
+    """Check that a target_std whose scaled layers overflow float32 is
+    named (before: "scale or standardize X", about a finite, small X), and
+    that the module keeps its weights."""
+    net = _module()
+    before = copy.deepcopy(net.state_dict())
+    with pytest.raises(ValueError, match=r"target_std=1e\+38.*lower target_std"):
+        LSUVInit(target_std=1e38, random_state=0).initialize(net, X_GOOD, Y_GOOD)
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, before[key])
 
 
 class _CtrlC(Callback):
