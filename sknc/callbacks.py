@@ -24,6 +24,7 @@ from sknc._initializers import (
     BaseInitializer,
     InitializerParams,
     NeuronCampaign,
+    _ModuleState,
     _weight_layers,
     for_real_targets,
     get_initializer,
@@ -179,15 +180,23 @@ class InitializeWith(InitializerParams, Callback):
         if isinstance(net, NeuralNetRegressor):
             for_real_targets(initializer)
         module = net.module_
-        if sparse is not None:
-            initializer.initialize(module, X, y)
-        elif isinstance(X, torch.Tensor) and X.is_floating_point():
-            initializer.initialize(module, X.detach().numpy(), y)
-        else:
-            # Several inputs, or integer codes (an nn.Embedding first): the
-            # module gets them back with their dtypes from packed rows.
-            with _packed_inputs(module, X) as packed:
-                initializer.initialize(module, packed, y)
+        # sknc's initializers roll back on failure; one of the user's own
+        # may not: the module's weights and modes are put back here.
+        state = _ModuleState(module)
+        try:
+            if sparse is not None:
+                initializer.initialize(module, X, y)
+            elif isinstance(X, torch.Tensor) and X.is_floating_point():
+                initializer.initialize(module, X.detach().numpy(), y)
+            else:
+                # Several inputs, or integer codes (an nn.Embedding first):
+                # the module gets them back with their dtypes from packed rows.
+                with _packed_inputs(module, X) as packed:
+                    initializer.initialize(module, packed, y)
+        except BaseException:
+            state.restore_params()
+            state.restore_modes()
+            raise
         net.history.record(_HISTORY_KEY, type(initializer).__name__)
         self.initializer_ = initializer
 

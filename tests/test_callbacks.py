@@ -670,3 +670,36 @@ def test_initialize_with_keeps_sparse_rows_sparse(small_classification, split):
         np.testing.assert_array_equal(seen_y, y[rows])
         states.append(snapshot.state_)
     _assert_state_equal(*states)
+
+
+class _HalfThenFail:
+    """A user's initializer that writes the first layer, then fails."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def initialize(self, module, X=None, y=None):
+        with torch.no_grad():
+            module[0].weight.fill_(7.0)
+        module.train(False)
+        raise RuntimeError("my initializer failed")
+
+
+def test_initialize_with_rolls_back_a_failing_initializer_of_the_user(
+    small_classification,
+):
+    """Check that a user's initializer that writes some weights and then
+    raises leaves the module's weights and modes as they were (sknc's own
+    initializers roll back themselves; before, the module stayed half
+    written)."""
+    X, y = small_classification
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    net = _net(module, InitializeWith(_HalfThenFail()), train_split=None)
+    net.initialize()
+    before = copy.deepcopy(net.module_.state_dict())
+    net.module_.train()
+    with pytest.raises(RuntimeError, match="my initializer failed"):
+        net.partial_fit(X, y)
+    _assert_state_equal(net.module_.state_dict(), before)
+    assert net.module_.training
