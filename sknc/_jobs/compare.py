@@ -668,7 +668,10 @@ def compare(
         Print one line per run on stderr.
     threads : int or None, default=1
         torch intra-op threads while training (None: torch's setting). One
-        is fastest for these small networks.
+        is fastest for these small networks. torch's setting is the whole
+        process's: while the job runs, torch work in other threads of the
+        process runs with it too (and rounds as it does with that many
+        threads); run the job on its own.
 
     Returns
     -------
