@@ -471,7 +471,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
         train_split = None
         if self.early_stopping:
-            self._check_split_sizes(len(X), task["stratify"])
+            self._check_split_sizes(X.shape[0], task["stratify"])
             arrays = [X, task["y"], task["init_y"]]
             parts = train_test_split(
                 *arrays + ([] if weights is None else [weights]),
