@@ -1064,12 +1064,13 @@ def _epoch_cut(net):
 class _TrainingState:
     """What one epoch of ``net.partial_fit`` changes, kept to be put back
     if the epoch fails: the weights, the optimizer's state, the history's
-    length, the batch-order generator, and the counters and best scores of
+    length, the batch-order generator, and the counters and best values of
     the stopping rule and of the loss and score recorders (so that the next
-    epoch is the one it would have been without the failed call). A user's
-    own callbacks keep what they changed."""
+    epoch is the one it would have been without the failed call). Other
+    callbacks of the user keep what they changed."""
 
-    #: Callbacks whose state (small: counters, best scores) is rolled back.
+    #: Callbacks whose fitted attributes (those ending in "_": counters,
+    #: best scores, references replaced rather than changed) are put back.
     _KEPT = (StoppingRule, EpochLoss, EpochScoring, PassthroughScoring)
 
     def __init__(self, net):
@@ -1077,8 +1078,9 @@ class _TrainingState:
         self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
         self.n_epochs = len(net.history)
         self.generator = net.iterator_train__generator.get_state()
+        # Shallow: no copy of a scorer's data or of its scoring function.
         self.callbacks = {
-            name: copy.deepcopy(vars(cb))
+            name: {k: v for k, v in vars(cb).items() if k.endswith("_")}
             for name, cb in net.callbacks_
             if isinstance(cb, self._KEPT)
         }
@@ -1089,9 +1091,11 @@ class _TrainingState:
         del net.history[self.n_epochs :]
         net.iterator_train__generator.set_state(self.generator)
         callbacks = dict(net.callbacks_)
-        for name, state in self.callbacks.items():
-            vars(callbacks[name]).clear()
-            vars(callbacks[name]).update(state)
+        for name, fitted in self.callbacks.items():
+            state = vars(callbacks[name])
+            for key in [k for k in state if k.endswith("_") and k not in fitted]:
+                del state[key]
+            state.update(fitted)
 
 
 def _same_network(module, fitted):

@@ -14,6 +14,7 @@ layer input on the scoring rows is ``H`` (n x d), responses are
 """
 
 import math
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -23,20 +24,40 @@ import torch
 from sknc._activations import apply_
 
 
-def power_of_two_scale(w):
-    """The power of 2 that brings the largest of the non-negative weights
-    ``w`` (a float tensor, not empty) into ``[1, 2)``: a 0-dim tensor of
-    ``w``'s dtype and device (no device sync).
+def power_of_two_scale(top):
+    """The power of 2 that brings ``top``, the largest (or the sum) of some
+    non-negative row weights, into ``[1, 2)``, at most the largest power of
+    2 of the dtype (so a subnormal ``top`` gives a finite factor): a float
+    for a float ``top``; for a tensor, a 0-dim tensor of its dtype and
+    device (no device sync).
 
     sknc uses row weights in weighted means, which one common factor does
     not change; but it trains and scores in float32, where weights of
     1e-50 would all be 0 (nothing trained, no error) and weights of 1e39
     infinite. Times this factor (exact: a power of 2), they keep their
-    ratios in float32 down to about 1e-38 of the largest, and weighted
-    means of weights in float32's range come out bit for bit as before.
+    ratios in float32 down to about 1e-38 of ``top``; weighted means of
+    weights in float32's range, whose weighted sums do not overflow it,
+    come out bit for bit as without the factor.
     """
-    exponent = torch.frexp(w.max()).exponent
-    return torch.ldexp(torch.ones((), dtype=w.dtype, device=w.device), 1 - exponent)
+    if isinstance(top, torch.Tensor):
+        largest = math.frexp(torch.finfo(top.dtype).max)[1] - 1  # 1023 (float64)
+        shift = (1 - torch.frexp(top).exponent).clamp(max=largest)
+        return torch.ldexp(torch.ones((), dtype=top.dtype, device=top.device), shift)
+    return math.ldexp(1.0, min(1 - math.frexp(top)[1], sys.float_info.max_exp - 1))
+
+
+def scaled_weights(weights):
+    """Row weights (a float64 tensor, or None) times the power of 2 that
+    brings the largest into ``[1, 2)`` (:func:`power_of_two_scale`).
+
+    Weighted means and spreads do not change (exactly: a power of 2), but
+    the sums and spreads of the weights stay in float64's normal range
+    however small the weights (all 1e-310, say), where subnormal numbers
+    would lose their last bits.
+    """
+    if weights is None or not len(weights):
+        return weights
+    return weights * power_of_two_scale(float(weights.max()))
 
 
 @dataclass
@@ -151,8 +172,10 @@ class ResponseStats:
             centered = torch.sub(block, mean_b, out=out)
             return mean_b, centered.square_().sum(dim=0)
         # The same two passes, each row's terms times its weight, the
-        # weights scaled by a power of 2 into float32's range (exact).
-        scale = power_of_two_scale(w)
+        # weights scaled by a power of 2 into float32's range (exact; a
+        # float, as ``mass`` is: the division by a host number stays the
+        # one it was, on every device).
+        scale = power_of_two_scale(mass)
         w = (w * scale).to(block.dtype)
         mean_b = (w @ block) / (mass * scale)
         centered = torch.sub(block, mean_b, out=out)

@@ -49,6 +49,7 @@ from sknc._campaign import (
     match_outputs,
     n_candidates,
     pooled_std,
+    scaled_weights,
     select_neurons,
 )
 from sknc._sparse import SparseRows
@@ -781,6 +782,7 @@ def run_campaign(
     order = torch.argsort(y, stable=True)
     y_sorted = y[order]
     w_sorted = None if weights is None else torch.as_tensor(weights)[order]
+    w_sorted = scaled_weights(w_sorted)  # the same means, in float64's range
     t_sorted = None if targets is None else torch.as_tensor(targets)[order]
     inputs = layer_inputs(
         module,

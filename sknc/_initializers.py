@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 from torch import nn
 
-from sknc._campaign import resolve_alpha
+from sknc._campaign import resolve_alpha, scaled_weights
 from sknc._distributions import (
     BASE_DISTRIBUTIONS,
     get_distribution,
@@ -455,6 +455,7 @@ class LSUVInit(BaseInitializer):
         if sample_weight is not None:
             keep = torch.from_numpy(_positive_rows(sample_weight, len(X)))
             X, weights = X[keep], torch.from_numpy(sample_weight)[keep]
+            weights = scaled_weights(weights)  # the same spreads, in range
         if self.max_samples is not None and X.shape[0] > self.max_samples:
             idx = torch.randperm(X.shape[0], generator=generator)[: self.max_samples]
             idx = idx.sort().values

@@ -159,7 +159,7 @@ class WeightedCrossEntropy(nn.Module):
         if w is None:
             return F.cross_entropy(logits, target)
         losses = F.cross_entropy(logits, codes[:, 0].long(), reduction="none")
-        w = (w * power_of_two_scale(w)).to(losses.dtype)  # float32's range
+        w = (w * power_of_two_scale(w.max())).to(losses.dtype)  # float32's range
         total = w.sum()
         return (losses * w).sum() / torch.where(total > 0, total, 1.0)
 
@@ -184,7 +184,7 @@ class WeightedSquaredError(nn.Module):
         if w is None:
             return 0.5 * F.mse_loss(pred, target)
         sq = (pred - target) ** 2
-        w = (w * power_of_two_scale(w)).to(pred.dtype)  # float32's range
+        w = (w * power_of_two_scale(w.max())).to(pred.dtype)  # float32's range
         total = w.sum()
         per_output = (sq * w[:, None]).sum(dim=0) / torch.where(total > 0, total, 1.0)
         return 0.5 * per_output.mean()

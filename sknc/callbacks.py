@@ -18,7 +18,7 @@ import torch
 from skorch import NeuralNetBinaryClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset, unpack_data
-from skorch.utils import is_dataset, to_tensor
+from skorch.utils import is_dataset, multi_indexing, to_tensor
 
 from sknc._initializers import (
     BaseInitializer,
@@ -170,7 +170,13 @@ class InitializeWith(InitializerParams, Callback):
             self.initializer, lambda: draw_seed(self.random_state)
         )
         has_targets = getattr(self, "has_targets_", True)
-        sparse = _sparse_rows(dataset_train)
+        # sknc's initializers take sparse rows; a user's own gets the rows
+        # as the module will (dense batches of the iterator).
+        sparse = (
+            _sparse_rows(dataset_train)
+            if isinstance(initializer, BaseInitializer)
+            else None
+        )
         if sparse is not None:
             # Kept sparse: the initializer densifies a few rows at a time.
             X, y = sparse[0], sparse[1] if has_targets else None
@@ -262,12 +268,14 @@ def _sparse_rows(dataset):
         own = np.asarray(dataset.indices)
         indices = own if indices is None else own[indices]
         dataset = dataset.dataset
-    if not (isinstance(dataset, Dataset) and is_sparse(dataset.X)):
+    # skorch's own Dataset only: a subclass may transform the rows.
+    if not (type(dataset) is Dataset and is_sparse(dataset.X)):
         return None
     X, y = dataset.X, dataset.y
     if indices is not None:
         X = X[indices]
-        y = None if y is None else y[indices]
+        # By position (a pandas Series would read labels).
+        y = None if y is None else multi_indexing(y, indices)
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     return X, None if y is None else np.asarray(y)

@@ -634,9 +634,16 @@ def test_initialize_with_seeded_initializer_leaves_numpy_alone(small_classificat
         assert unchanged is not draws, initializer
 
 
-class _SparseSpy:
-    """Record the type and shape of the X an initializer is given, then
-    run the campaign on it."""
+class _SparseSpy(NeuronCampaign):
+    """The campaign, recording the type and shape of the X it is given."""
+
+    def initialize(self, module, X=None, y=None, sample_weight=None):
+        self.seen_ = (sp.issparse(X), X.shape, np.asarray(y).copy())
+        return super().initialize(module, X, y, sample_weight)
+
+
+class _DenseSpy:
+    """A user's own initializer, recording what it is given."""
 
     def __init__(self):
         self.seen = []
@@ -645,31 +652,41 @@ class _SparseSpy:
         return self
 
     def initialize(self, module, X=None, y=None):
-        self.seen.append((sp.issparse(X), X.shape, np.asarray(y).copy()))
-        NeuronCampaign(random_state=3).initialize(module, X, y)
+        self.seen.append((type(X), np.asarray(X).mean(axis=0)))
         return self
 
 
 @pytest.mark.parametrize("split", ["default", "none"])
 def test_initialize_with_keeps_sparse_rows_sparse(small_classification, split):
-    """Check that a sparse X reaches the initializer sparse, with the rows
-    and labels of the training split (before, the callback built the whole
-    split dense from the batches), and initializes as the same rows dense."""
+    """Check that a sparse X reaches sknc's initializers sparse, with the
+    rows and labels of the training split (labels by position, also from a
+    pandas Series with another index), and initializes as the same rows
+    dense (before, the callback built the whole split dense from the
+    batches); and that a user's own initializer still gets dense rows."""
+    pd = pytest.importorskip("pandas")
     X, y = small_classification
     X = X * (np.abs(X) > 1)  # about a third zeros
+    y_series = pd.Series(y, index=np.arange(len(y))[::-1])
     kwargs = {} if split == "default" else {"train_split": None}
     rows = _skorch_default_train_rows(y) if split == "default" else np.arange(len(y))
     states = []
     for data in (sp.csr_matrix(X), X):
         torch.manual_seed(1)
         module = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
-        spy, snapshot = _SparseSpy(), Snapshot()
-        _net(module, InitializeWith(spy), snapshot=snapshot, **kwargs).fit(data, y)
-        ((sparse, shape, seen_y),) = spy.seen
+        cb, snapshot = InitializeWith(_SparseSpy(random_state=3)), Snapshot()
+        _net(module, cb, snapshot=snapshot, **kwargs).fit(data, y_series)
+        sparse, shape, seen_y = cb.initializer_.seen_
         assert sparse == sp.issparse(data) and shape == (len(rows), 8)
         np.testing.assert_array_equal(seen_y, y[rows])
         states.append(snapshot.state_)
     _assert_state_equal(*states)
+    spy = _DenseSpy()
+    torch.manual_seed(1)
+    module = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    _net(module, InitializeWith(spy), **kwargs).fit(sp.csr_matrix(X), y)
+    ((kind, mean),) = spy.seen
+    assert not sp.issparse(kind)
+    np.testing.assert_allclose(mean, X[rows].mean(axis=0), rtol=1e-6)
 
 
 class _HalfThenFail:

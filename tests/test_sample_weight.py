@@ -249,6 +249,25 @@ def test_the_scale_of_the_weights_changes_nothing(digits, factor):
     )
 
 
+def test_subnormal_weights_count_as_equal_weights(digits):
+    """Check that weights all equal to a subnormal power of 2 fit and score
+    as equal weights do, bit for bit (before the factor was capped at the
+    largest float64 power of 2, it was inf: NaN weights, a campaign error
+    blaming X and a NaN loss)."""
+    X, y = digits
+    tiny = np.full(len(y), 2.0**-1060)
+    np.testing.assert_array_equal(
+        _clf().fit(X, y, sample_weight=tiny).predict_proba(X),
+        _clf().fit(X, y).predict_proba(X),
+    )
+    reports = []
+    for weights in (tiny, np.ones(len(y))):
+        nc = NeuronCampaign(random_state=0).initialize(_net(), X, y, weights)
+        reports.append([r["scores"] for r in nc.report_])
+    for a, b in zip(*reports):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sample_weight_changes_the_fit(digits):
     """Check that weights reach the training: class 0 weighted to nothing is
     (almost) never predicted, unweighted it is."""

@@ -135,8 +135,8 @@ def test_sparse_rows_never_densify_the_whole_matrix():
 def test_predict_densifies_column_major_rows_in_c_order(digits):
     """Check that predict densifies CSC and Fortran-ordered rows in C order
     (before: column-major blocks, on which torch's float64 products ran
-    about 10x slower and rounded otherwise), so that every layout of the
-    same rows gives bitwise the same probabilities."""
+    about 10x slower), and that every layout of the same rows gives
+    bitwise the same probabilities (as before on these rows)."""
     X, y = digits
     for rows in (sp.csc_matrix(X), np.asfortranarray(X)):
         assert dense_rows(rows, slice(0, 50)).is_contiguous()
