@@ -132,7 +132,14 @@ _TRAINING_PARAMETERS = """\
         Seeds the initializer (when given by name), the validation split and
         the batch order. The same seed gives the same predictions.
     device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``.
+        Torch device, e.g. ``"cuda"`` (not ``"mps"``, which lacks the
+        float64 of the campaign's statistics and of predict). On CUDA,
+        cuDNN may run float32 convolutions in TF32 (torch's default,
+        about 1e-3 relative precision): a CNN's campaign may then pick
+        other neurons than on the CPU; set
+        ``torch.backends.cudnn.allow_tf32 = False`` for the CPU's picks.
+        Training on a GPU is reproducible only as far as cuDNN's kernels
+        are deterministic.
     verbose : int, default=0
         0 is silent, 1 prints skorch's table of epochs, 2 adds a progress bar.
     callbacks : list of skorch callbacks or None, default=None

@@ -345,20 +345,25 @@ def pooled_std(chunks):
     >>> pooled_std([(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 3.0]))])
     0.4330127018922193
     """
-    mean = torch.zeros((), dtype=torch.float64)
-    m2 = torch.zeros((), dtype=torch.float64)
+    mean = m2 = None
     n = 0.0
     for chunk in chunks:
         z, w = chunk if isinstance(chunk, tuple) else (chunk, None)
         if not z.numel():
             continue
         z = z.detach().to(torch.float64)
+        if mean is None:
+            # On the chunks' device (a CUDA module's outputs): an in-place
+            # update of a CPU total from device numbers would fail.
+            mean = torch.zeros((), dtype=torch.float64, device=z.device)
+            m2 = torch.zeros_like(mean)
         if w is None:
             z = z.reshape(-1)
             n_b, mean_b = z.numel(), z.mean()
             m2_b = (z - mean_b).square().sum()
         else:
-            w = w.to(torch.float64).reshape(-1, *([1] * (z.dim() - 1)))
+            w = w.to(device=z.device, dtype=torch.float64)
+            w = w.reshape(-1, *([1] * (z.dim() - 1)))
             w = w.expand_as(z)
             n_b = float(w.sum())
             if n_b == 0:

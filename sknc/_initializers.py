@@ -809,7 +809,11 @@ class NeuronCampaign(BaseInitializer):
         Seeds the candidates and the row subset. The same seed gives
         bit-identical weights; torch's global random state is untouched.
     device : str, torch.device or None, default=None
-        Where to score; ``None`` uses the module's device.
+        Where to score; ``None`` scores where the module is, without moving
+        it. On CUDA, cuDNN may run float32 convolutions in TF32 (torch's
+        default): conv layers may then pick other neurons than on the CPU
+        (``torch.backends.cudnn.allow_tf32 = False`` gives the CPU's
+        picks).
 
     Attributes
     ----------
@@ -952,17 +956,23 @@ class NeuronCampaign(BaseInitializer):
             )
         if len(idx) < len(X):
             X = X[torch.from_numpy(idx)]
-        home = next(module.parameters()).device
-        device = (
-            home if self.device is None else check_device(self.device, "NeuronCampaign")
-        )
-        module.to(device)
-        try:
+        if self.device is None:
+            # Where the module is; never moved (a module spread over
+            # devices stays spread).
+            device = next(module.parameters()).device
             fitted = self._campaign(
                 module, X, codes, classes, generator, device, weights, targets
             )
-        finally:
-            module.to(home)
+        else:
+            home = next(module.parameters()).device
+            device = check_device(self.device, "NeuronCampaign")
+            module.to(device)
+            try:
+                fitted = self._campaign(
+                    module, X, codes, classes, generator, device, weights, targets
+                )
+            finally:
+                module.to(home)
         fitted["target_"] = target
         if target == "classes":
             fitted["classes_"] = classes

@@ -27,26 +27,30 @@ def float32_interval(low, high=FLOAT32_MAX, closed="both"):
 def check_device(device, owner):
     """Return ``torch.device(device)``, or raise a ValueError naming ``device``.
 
-    A CUDA (or MPS) device on a machine or torch build without one is
-    refused at the start of ``fit``, with what is available, instead of
-    torch's error in the middle of it.
+    A CUDA device on a machine or torch build without one is refused at
+    the start of ``fit``, with what is available, instead of torch's error
+    in the middle of it. MPS is refused everywhere: it has no float64, in
+    which sknc keeps the campaign's statistics, weighted targets and
+    predictions.
     """
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"{owner}: device={device!r} is not a torch device: {exc}")
+    if dev.type == "mps":
+        raise ValueError(
+            f"{owner}: device={device!r} is not supported: MPS has no float64, "
+            "in which sknc computes the campaign's statistics and the "
+            "predictions; use device='cpu'"
+        )
     available = ["cpu"]
     if torch.cuda.is_available():
         available += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        available.append("mps")
     usable = dev.type == "cpu" or (
         dev.type == "cuda"
         and torch.cuda.is_available()
         and (dev.index is None or dev.index < torch.cuda.device_count())
     )
-    usable = usable or (dev.type == "mps" and "mps" in available)
     if not usable:
         raise ValueError(
             f"{owner}: device={device!r} is not available here; available: {available}"

@@ -663,6 +663,7 @@ def test_interruption_during_initialization_keeps_the_previous_fit():
         ({"optimizer": int}, "optimizer must be 'adam', 'sgd' or a subclass"),
         ({"device": "cuda:7"}, "device='cuda:7' is not available here"),
         ({"device": "nonsense"}, "device='nonsense' is not a torch device"),
+        ({"device": "mps"}, "device='mps' is not supported: MPS has no float64"),
         (
             {"callbacks": [("init", InitializeWith("he"))]},
             "an InitializeWith callback would initialize it a second time",
@@ -749,3 +750,15 @@ def test_6_information_estimators_refuse_labels_that_are_no_classes(y, match):
     for name, cls in MI_ESTIMATORS.items():
         with pytest.raises(ValueError, match=match):
             cls().estimate(X_GOOD, y)
+
+
+def test_campaign_without_a_device_leaves_a_module_where_its_parts_are():
+    """Check that NeuronCampaign(device=None) initializes a module whose
+    parts sit on different devices without moving them (before, the whole
+    module went to its first parameter's device). The "meta" device stands
+    for a second device: a buffer there is never read by the forward."""
+    net = _module()
+    net.register_buffer("elsewhere", torch.empty(3, device="meta"))
+    NeuronCampaign(random_state=0).initialize(net, X_GOOD, Y_GOOD)
+    assert net.elsewhere.device.type == "meta"
+    assert all(p.device.type == "cpu" for p in net.parameters())

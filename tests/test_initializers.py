@@ -555,6 +555,25 @@ def test_campaign_cuda_matches_cpu_selection(digits, conv):
     assert picks[0] == picks[1]
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_lsuv_on_cuda_matches_the_cpu(digits):
+    """Check that LSUV's variances (and the campaign's rescale='lsuv', with
+    row weights) run on a CUDA module and give the CPU's numbers (before:
+    the pooled totals were CPU tensors updated with CUDA numbers)."""
+    X, y = digits
+    weights = np.linspace(0.5, 2.0, len(y))
+    scales, reports = [], []
+    for device in ("cpu", "cuda"):
+        net = _mlp().to(device)
+        lsuv = LSUVInit(random_state=0).initialize(net, X, y, sample_weight=weights)
+        scales.append(lsuv.scales_)
+        nc = NeuronCampaign(random_state=0, rescale="lsuv", device=device)
+        nc.initialize(_mlp(), X, y, sample_weight=weights)
+        reports.append([r["chosen"].tolist() for r in nc.report_])
+    np.testing.assert_allclose(scales[0], scales[1], rtol=1e-5)
+    assert reports[0] == reports[1]
+
+
 def test_campaign_rescale_base_is_one_factor_per_layer(digits):
     """Check that rescale='base' keeps the chosen neurons of the first layer
     and multiplies them by one factor below 1 (selection favours strong
