@@ -129,8 +129,9 @@ _TRAINING_PARAMETERS = """\
         epochs without improvement over, so that its next warm fit may stop
         after one epoch).
     random_state : int, RandomState instance or None, default=None
-        Seeds the initializer (when given by name), the validation split and
-        the batch order. The same seed gives the same predictions.
+        Seeds the initializer (given by name, or as an object whose own
+        ``random_state`` is None), the validation split and the batch
+        order. The same seed gives the same predictions.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"`` (not ``"mps"``, which lacks the
         float64 of the campaign's statistics and of predict). On CUDA,

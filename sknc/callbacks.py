@@ -160,7 +160,7 @@ class InitializeWith(InitializerParams, Callback):
         initializer = get_initializer(self.initializer)
         if isinstance(initializer, BaseInitializer):
             _weight_layers(net.module_)
-        self.has_targets_ = _has_targets(X, y)
+        self._targets_given = _has_targets(X, y)
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         """Initialize the module on ``dataset_train`` at a fresh fit's first epoch."""
@@ -169,7 +169,7 @@ class InitializeWith(InitializerParams, Callback):
         initializer = resolve_initializer(
             self.initializer, lambda: draw_seed(self.random_state)
         )
-        has_targets = getattr(self, "has_targets_", True)
+        has_targets = getattr(self, "_targets_given", True)
         # sknc's initializers take sparse rows; a user's own gets the rows
         # as the module will (dense batches of the iterator).
         sparse = (

@@ -319,4 +319,4 @@ def test_information_plane_takes_an_array_of_epochs_and_keeps_no_rows():
     cb = InformationPlane(epochs=np.array([0, 2]))
     _net(_module(), cb).fit(X, y)
     assert sorted({r["epoch"] for r in cb.records_}) == [0, 2]
-    assert cb.data_ is None
+    assert cb._data is None

@@ -261,9 +261,9 @@ default="bin"
             self.estimator_.set_params(random_state=int(seed))
         self.records_ = []
         self.epochs_ = None
-        self.pending_init_ = None
-        self.start_epoch_ = None
-        self.data_ = None
+        self._pending_init = None
+        self._start_epoch = None
+        self._data = None
         return self
 
     def _check_params(self):
@@ -315,14 +315,14 @@ default="bin"
             X, y = self._own_data(net)
         if isinstance(y, torch.Tensor):
             y = y.detach().cpu().numpy()
-        self.data_ = (X, None if y is None else np.asarray(y))
+        self._data = (X, None if y is None else np.asarray(y))
         epoch = len(net.history)
         measured = {r["epoch"] for r in self.records_}
         # Measured at the first training batch, once every callback's
         # on_epoch_begin has run (sknc.callbacks.InitializeWith initializes
         # the module there): the starting point is the initialized net.
         due = self._due(epoch) and epoch not in measured
-        self.start_epoch_ = epoch if due else None
+        self._start_epoch = epoch if due else None
 
     def _own_data(self, net):
         """``X`` and ``y`` of the callback: ``X`` as the net's module takes
@@ -346,27 +346,27 @@ default="bin"
         return X, y
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
-        if training and self.start_epoch_ is not None:
+        if training and self._start_epoch is not None:
             self._measure_start(net)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        if self.start_epoch_ is not None:  # no training batch ran (max_epochs=0)
+        if self._start_epoch is not None:  # no training batch ran (max_epochs=0)
             self._measure_start(net)
         # The rows are not kept with the fitted net (a pickle would carry a
         # copy of the training data); the next fit call hands them again.
-        self.data_ = None
+        self._data = None
 
     def _measure_start(self, net):
-        epoch, self.start_epoch_ = self.start_epoch_, None
+        epoch, self._start_epoch = self._start_epoch, None
         rows = self._measure(net, epoch)
         if epoch == 0:
-            self.pending_init_ = rows
+            self._pending_init = rows
 
     def on_epoch_end(self, net, **kwargs):
         epoch = int(net.history[-1, "epoch"])
-        if self.pending_init_ is not None:
-            net.history.record("info_plane_init", self.pending_init_)
-            self.pending_init_ = None
+        if self._pending_init is not None:
+            net.history.record("info_plane_init", self._pending_init)
+            self._pending_init = None
         if self._due(epoch):
             net.history.record("info_plane", self._measure(net, epoch))
 
@@ -443,7 +443,7 @@ default="bin"
         ]
 
     def _measure(self, net, epoch):
-        X, y = self.data_
+        X, y = self._data
         if X is None:
             raise ValueError(
                 "InformationPlane has no inputs to measure on: pass X=... to the "
