@@ -57,6 +57,7 @@ def scaled_weights(weights):
     """
     if weights is None or not len(weights):
         return weights
+    weights = weights.to(torch.float64)
     return weights * power_of_two_scale(float(weights.max()))
 
 

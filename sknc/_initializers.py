@@ -121,6 +121,53 @@ def _weight_layers(module):
     return layers
 
 
+def _module_device(module, owner):
+    """The one device of the module's parameters and buffers, where the
+    rows go; a module spread over several is refused with what to do (the
+    rows would reach its first layer on the wrong one)."""
+    devices = sorted({str(t.device) for t in [*module.parameters(), *module.buffers()]})
+    if len(devices) > 1:
+        fix = (
+            "pass device=... to score it on one (it is moved there, and each "
+            "tensor back after), or move it to one"
+            if owner == "NeuronCampaign"
+            else "move it to one device first"
+        )
+        raise ValueError(
+            f"{owner}: the module's parameters and buffers are on several "
+            f"devices ({devices}); {fix}"
+        )
+    return next(module.parameters()).device
+
+
+class _Placement:
+    """Where each parameter and buffer of a module is; :meth:`restore` puts
+    each back there (a module spread over devices stays spread, where
+    ``module.to(home)`` would gather it on one)."""
+
+    def __init__(self, module):
+        self.places = [
+            (m, name, kind, t.device)
+            for m in module.modules()
+            for kind, named in (
+                ("parameter", m.named_parameters(recurse=False)),
+                ("buffer", m.named_buffers(recurse=False)),
+            )
+            for name, t in named
+        ]
+
+    def restore(self):
+        with torch.no_grad():
+            for m, name, kind, home in self.places:
+                t = getattr(m, name)
+                if t.device == home:
+                    continue
+                if kind == "parameter":
+                    t.data = t.data.to(home)  # the same Parameter object
+                else:
+                    setattr(m, name, t.to(home))
+
+
 def _check_writable(module):
     """Raise a clear ValueError if a weight layer's parameters cannot be
     written in place, one layer at a time.
@@ -462,7 +509,7 @@ class LSUVInit(BaseInitializer):
             X = X[idx]
             weights = None if weights is None else weights[idx]
         dtype = next(module.parameters()).dtype
-        device = next(module.parameters()).device
+        device = _module_device(module, "LSUVInit")
         # Dense rows go through the module at once, as they are; sparse
         # rows are made dense LSUV_CHUNK rows at a time, not all together.
         sparse = isinstance(X, SparseRows)
@@ -810,10 +857,12 @@ class NeuronCampaign(BaseInitializer):
         bit-identical weights; torch's global random state is untouched.
     device : str, torch.device or None, default=None
         Where to score; ``None`` scores where the module is, without moving
-        it. On CUDA, cuDNN may run float32 convolutions in TF32 (torch's
-        default): conv layers may then pick other neurons than on the CPU
-        (``torch.backends.cudnn.allow_tf32 = False`` gives the CPU's
-        picks).
+        it (a module spread over several devices is refused: pass one).
+        Given a device, the module is moved there and each parameter and
+        buffer back where it was after. On CUDA, cuDNN may run float32
+        convolutions in TF32 (torch's default): conv layers may then pick
+        other neurons than on the CPU (``torch.backends.cudnn.allow_tf32 =
+        False`` gives the CPU's picks).
 
     Attributes
     ----------
@@ -957,22 +1006,21 @@ class NeuronCampaign(BaseInitializer):
         if len(idx) < len(X):
             X = X[torch.from_numpy(idx)]
         if self.device is None:
-            # Where the module is; never moved (a module spread over
-            # devices stays spread).
-            device = next(module.parameters()).device
+            # Where the module is, not moved.
+            device = _module_device(module, "NeuronCampaign")
             fitted = self._campaign(
                 module, X, codes, classes, generator, device, weights, targets
             )
         else:
-            home = next(module.parameters()).device
             device = check_device(self.device, "NeuronCampaign")
+            homes = _Placement(module)
             module.to(device)
             try:
                 fitted = self._campaign(
                     module, X, codes, classes, generator, device, weights, targets
                 )
             finally:
-                module.to(home)
+                homes.restore()
         fitted["target_"] = target
         if target == "classes":
             fitted["classes_"] = classes

@@ -23,7 +23,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EpochScoring
 from torch import nn
 
 from sknc import (
@@ -37,6 +37,7 @@ from sknc import (
     OrthogonalInit,
     XavierInit,
 )
+from sknc._initializers import _Placement
 from sknc.callbacks import InitializeWith
 
 RNG = np.random.RandomState(0)
@@ -512,6 +513,26 @@ def test_lsuv_target_std_beyond_float32_is_named():
         assert torch.equal(value, before[key])
 
 
+class _MarksEpoch2(EpochScoring):
+    """A score recorder (its fitted state is rolled back with a failed
+    partial_fit) that creates an attribute at epoch 2 only."""
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 2:
+            self.marked_ = True
+
+
+def test_failed_partial_fit_removes_what_a_recorder_created():
+    """Check that the rollback of a failed partial_fit also removes a
+    fitted attribute a score recorder created during the failed epoch."""
+    marker = _MarksEpoch2(scoring="accuracy", on_train=True, name="acc")
+    clf = _mlp(callbacks=[("marker", marker), _FailOnceAt(2)])
+    clf.partial_fit(X_GOOD, Y_GOOD, classes=[0, 1, 2])
+    with pytest.raises(RuntimeError, match="callback failed"):
+        clf.partial_fit(X_GOOD, Y_GOOD)
+    assert not hasattr(dict(clf.net_.callbacks_)["marker"], "marked_")
+
+
 class _CtrlC(Callback):
     """Raise KeyboardInterrupt (as Ctrl-C does) at the third training batch
     of epoch ``epoch`` (skorch's count), once."""
@@ -752,13 +773,26 @@ def test_6_information_estimators_refuse_labels_that_are_no_classes(y, match):
             cls().estimate(X_GOOD, y)
 
 
-def test_campaign_without_a_device_leaves_a_module_where_its_parts_are():
-    """Check that NeuronCampaign(device=None) initializes a module whose
-    parts sit on different devices without moving them (before, the whole
-    module went to its first parameter's device). The "meta" device stands
-    for a second device: a buffer there is never read by the forward."""
+def test_a_module_spread_over_devices_is_refused_or_put_back():
+    """Check that NeuronCampaign(device=None) and LSUVInit refuse a module
+    whose tensors sit on several devices, naming them and what to do,
+    before any work (before, the rows went to the first registered
+    parameter's device: a model-parallel net failed, or the whole module
+    was moved onto one device for good); and that with a device given each
+    tensor goes back where it was. The "meta" device stands for a second
+    device (it holds no numbers, so the move itself is simulated)."""
     net = _module()
     net.register_buffer("elsewhere", torch.empty(3, device="meta"))
-    NeuronCampaign(random_state=0).initialize(net, X_GOOD, Y_GOOD)
+    before = copy.deepcopy(net[0].weight)
+    for initializer in (NeuronCampaign(random_state=0), LSUVInit(random_state=0)):
+        with pytest.raises(
+            ValueError, match=r"on several devices \(\['cpu', 'meta'\]\)"
+        ):
+            initializer.initialize(net, X_GOOD, Y_GOOD)
+    assert torch.equal(net[0].weight, before)
+    places = _Placement(net)
+    head = net[2].weight
+    net.elsewhere = torch.zeros(3)  # as if moved to the scoring device
+    places.restore()
     assert net.elsewhere.device.type == "meta"
-    assert all(p.device.type == "cpu" for p in net.parameters())
+    assert net[2].weight is head and head.device.type == "cpu"

@@ -260,12 +260,15 @@ def test_subnormal_weights_count_as_equal_weights(digits):
         _clf().fit(X, y, sample_weight=tiny).predict_proba(X),
         _clf().fit(X, y).predict_proba(X),
     )
-    reports = []
+    reports, scales = [], []
     for weights in (tiny, np.ones(len(y))):
         nc = NeuronCampaign(random_state=0).initialize(_net(), X, y, weights)
         reports.append([r["scores"] for r in nc.report_])
+        lsuv = LSUVInit(random_state=0).initialize(_net(), X, y, weights)
+        scales.append(lsuv.scales_)
     for a, b in zip(*reports):
         np.testing.assert_array_equal(a, b)
+    assert scales[0] == scales[1]  # LSUV's weighted variances too
 
 
 def test_sample_weight_changes_the_fit(digits):
