@@ -401,7 +401,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         saved = _TrainingState(self.net_)
         try:
             self.net_.partial_fit(X, targets, epochs=1)
-            if len(self.net_.history) > saved.n_epochs and _epoch_cut(self.net_):
+            if _epoch_cut(self.net_, saved.n_epochs):
                 # Interrupted (Ctrl-C) during the epoch, which skorch
                 # swallows: the call fails as a whole.
                 raise KeyboardInterrupt
@@ -518,7 +518,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         if self.early_stopping:
             # As sklearn's MLP: keep the weights of the best epoch.
             dict(net.callbacks_)["stopping_rule"].restore_best(net)
-        cut = len(net.history) > epochs_before and _epoch_cut(net)
+        cut = _epoch_cut(net, epochs_before)
         return {
             "net": net,
             "initializer": initializer,
@@ -1063,10 +1063,11 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         return tags
 
 
-def _epoch_cut(net):
-    """Whether the net's last epoch was cut short (interrupted before its
-    end, so skorch never recorded its training loss)."""
-    return len(net.history) > 0 and "train_loss" not in net.history[-1]
+def _epoch_cut(net, epochs_before):
+    """Whether the net ran an epoch after its first ``epochs_before`` and
+    the last one was cut short (interrupted before its end, so skorch
+    never recorded its training loss)."""
+    return len(net.history) > epochs_before and "train_loss" not in net.history[-1]
 
 
 class _TrainingState:

@@ -121,21 +121,15 @@ def _weight_layers(module):
     return layers
 
 
-def _module_device(module, owner):
+def _module_device(module, owner, advice="move it to one device first"):
     """The one device of the module's parameters and buffers, where the
-    rows go; a module spread over several is refused with what to do (the
+    rows go; a module spread over several is refused with ``advice`` (the
     rows would reach its first layer on the wrong one)."""
     devices = sorted({str(t.device) for t in [*module.parameters(), *module.buffers()]})
     if len(devices) > 1:
-        fix = (
-            "pass device=... to score it on one (it is moved there, and each "
-            "tensor back after), or move it to one"
-            if owner == "NeuronCampaign"
-            else "move it to one device first"
-        )
         raise ValueError(
             f"{owner}: the module's parameters and buffers are on several "
-            f"devices ({devices}); {fix}"
+            f"devices ({devices}); {advice}"
         )
     return next(module.parameters()).device
 
@@ -1007,7 +1001,12 @@ class NeuronCampaign(BaseInitializer):
             X = X[torch.from_numpy(idx)]
         if self.device is None:
             # Where the module is, not moved.
-            device = _module_device(module, "NeuronCampaign")
+            device = _module_device(
+                module,
+                "NeuronCampaign",
+                advice="pass device=... to score it on one (it is moved there, "
+                "and each tensor back after), or move it to one",
+            )
             fitted = self._campaign(
                 module, X, codes, classes, generator, device, weights, targets
             )
@@ -1140,26 +1139,26 @@ def _trace(module, x, stacklevel=4, sparse=False):
         traced = trace(module, x)
     except (RuntimeError, TypeError) as exc:
         hint = ""
-        if x.dim() != 4 and any(isinstance(m, nn.Conv2d) for m in module.modules()):
-            fix = {
-                2: "reshape flat rows with X.reshape(-1, channels, height, width)",
-                3: "give single-channel images a channel axis with X[:, None]",
-            }.get(x.dim(), "")
-            if sparse:
-                fix = (
-                    "a sparse X holds flat rows only: pass a dense one, "
-                    "X.toarray().reshape(-1, channels, height, width)"
-                )
+        images = x.dim() != 4 and any(
+            isinstance(m, nn.Conv2d) for m in module.modules()
+        )
+        if images:
+            fix = (
+                "a sparse X holds flat rows only: pass a dense one, "
+                "X.toarray().reshape(-1, channels, height, width)"
+                if sparse
+                else {
+                    2: "reshape flat rows with X.reshape(-1, channels, height, width)",
+                    3: "give single-channel images a channel axis with X[:, None]",
+                }.get(x.dim(), "")
+            )
             hint = (
                 "; a module with nn.Conv2d layers usually takes images of shape "
                 "(n_samples, channels, height, width)" + (f": {fix}" if fix else "")
             )
-            if sparse:
-                raise TypeError(
-                    f"X with rows of shape {tuple(x.shape[1:])} cannot be fed "
-                    f"to the module{hint}"
-                ) from exc
-        raise ValueError(
+        # Sparse X for images: a TypeError, as scikit-learn's for sparse X.
+        error = TypeError if sparse and images else ValueError
+        raise error(
             f"X with rows of shape {tuple(x.shape[1:])} cannot be fed to the "
             f"module{hint}: {exc}"
         ) from exc

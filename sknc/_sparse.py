@@ -27,7 +27,7 @@ def dense_rows(X, rows=None):
     part = X if rows is None else X[rows]
     if sp.issparse(part):
         # C order also from a CSC X: torch's products on a column-major
-        # block are several times slower (and round otherwise).
+        # block are several times slower.
         return torch.from_numpy(part.toarray(order="C"))
     flags = getattr(part, "flags", None)
     if flags is not None and not (flags.writeable and flags.c_contiguous):

@@ -160,8 +160,8 @@ default="bin"
         Inputs to measure on, e.g. held-out rows. If None, the ``X`` passed
         to ``fit`` (in the sknc estimators with ``early_stopping=True``,
         the rows they train on: the validation rows are held out before
-        skorch's fit begins). In the sknc estimators ``X`` is checked and shaped as
-        ``predict`` checks its input (a DataFrame, float64 values, flat
+        skorch's fit begins). In the sknc estimators ``X`` is checked and
+        shaped as ``predict`` checks its input (a DataFrame, float64 values, flat
         rows for an ``input_shape``), except a tensor or a Dataset, taken
         as it is; a skorch net of your own gets it as it is, in a form its
         ``forward`` accepts.
