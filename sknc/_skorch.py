@@ -221,6 +221,20 @@ def weighted_valid_acc():
     )
 
 
+class PrivateStateCallback(Callback):
+    """A skorch callback whose private attributes (a leading ``_``) are its
+    state, not parameters.
+
+    skorch's ``Callback`` takes every attribute whose name does not end in
+    ``_`` for a parameter (``get_params``), so a ``clone`` of a net holding
+    a callback with private state, as ``cross_val_score`` and
+    ``GridSearchCV`` make, would pass that state to ``__init__`` and fail.
+    """
+
+    def _get_param_names(self):
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
+
 class EpochLoss(Callback):
     """Record the epoch's training loss as skorch's ``PassthroughScoring`` does.
 

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 from skorch import NeuralNetBinaryClassifier, NeuralNetRegressor
-from skorch.callbacks import Callback
 from skorch.dataset import Dataset, unpack_data
 from skorch.utils import is_dataset, multi_indexing, to_tensor
 
@@ -30,6 +29,7 @@ from sknc._initializers import (
     get_initializer,
     resolve_initializer,
 )
+from sknc._skorch import PrivateStateCallback
 from sknc._sparse import is_sparse
 from sknc._validation import draw_seed, own_generators
 
@@ -42,7 +42,7 @@ __all__ = ["InitializeWith"]
 _HISTORY_KEY = "initialized_with"
 
 
-class InitializeWith(InitializerParams, Callback):
+class InitializeWith(InitializerParams, PrivateStateCallback):
     """Initialize a skorch net's module with an sknc initializer.
 
     At the start of the first epoch of a fresh fit, the initializer is

@@ -312,6 +312,40 @@ def test_initialize_with_pickles(small_classification):
     assert sum("initialized_with" in row for row in loaded.history) == 1
 
 
+def test_fitted_net_with_the_callbacks_clones_and_cross_validates(
+    small_classification,
+):
+    """Check that a fitted net holding InitializeWith and InformationPlane
+    clones, as cross_val_score and GridSearchCV clone it: their private
+    state (a leading underscore) is not taken for parameters, which skorch
+    does for any attribute not ending in an underscore."""
+    from sklearn.model_selection import cross_val_score
+
+    X, y = small_classification
+    net = NeuralNetClassifier(
+        nn.Sequential(nn.Linear(8, 10), nn.ReLU(), nn.Linear(10, 3)),
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+        callbacks=[
+            ("init", InitializeWith(NeuronCampaign(random_state=0))),
+            ("ip", InformationPlane([1], X=X, y=y, estimator=BinningEstimator())),
+        ],
+    ).fit(X, y)
+    for name, cb in net.callbacks_:
+        if name in ("init", "ip"):
+            assert [k for k in vars(cb) if k.startswith("_")], name  # has state
+    params = net.get_params()
+    assert not [
+        k for k in params if k.startswith(("callbacks__init___", "callbacks__ip___"))
+    ]
+    cloned = clone(net)
+    assert dict(cloned.callbacks)["init"].initializer.random_state == 0
+    scores = cross_val_score(net, X, y, cv=2)
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
 def test_initialize_with_grid_search_whole_initializers(small_classification):
     """Check a grid search of alpha and candidate_ratio with whole initializers
     as values of callbacks__init__initializer: the same with n_jobs=1 and 2,

@@ -5,11 +5,11 @@ from numbers import Integral
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch.utils.data import Dataset
 
+from sknc._skorch import PrivateStateCallback
 from sknc._trace import hidden_layers
 from sknc._validation import own_generators
 from sknc.information._mutual_information import get_estimator
@@ -115,7 +115,7 @@ def records_from_history(history, key="info_plane"):
     return records
 
 
-class InformationPlane(Callback):
+class InformationPlane(PrivateStateCallback):
     """Record I(X;T) and I(T;Y) of every hidden layer while a skorch net trains.
 
     At the chosen epochs the net's module is run in eval mode without
