@@ -553,10 +553,13 @@ def campaign_layer(
     order of ``y`` (sorted by class), ``weights`` their row weights (or
     None), ``targets`` their centered real-valued targets for the
     correlation criterion (or None). The output layer puts the neuron
-    picked for class ``c`` at row ``class_rows[c]`` (None: as picked); for
-    real targets, at row ``j`` the neuron matched to output ``j``, flipped
-    to correlate positively with it where the activation is odd. Returns a
-    report dict (see :class:`sknc.NeuronCampaign`).
+    picked for class ``c`` at row ``class_rows[c]`` (None: as picked); a
+    single output for two classes scores the second class (a neuron picked
+    for the first is flipped where that reverses its response, see
+    :func:`_flips`); for real targets, at row ``j`` the neuron matched to
+    output ``j``, flipped to correlate positively with it where the
+    activation allows. Returns a report dict (see
+    :class:`sknc.NeuronCampaign`).
     """
     t0 = time.perf_counter()
     layer = spec.layer
@@ -606,6 +609,12 @@ def campaign_layer(
             signs = None
     elif output_layer and class_balanced and class_rows is not None:
         chosen, chosen_groups = _order_by_class(chosen, chosen_groups, class_rows)
+    elif output_layer and k == 1 and n_classes == 2:
+        # One output for two classes (a sigmoid's logit, skorch's
+        # NeuralNetBinaryClassifier): the score of the second class. A
+        # neuron of the first class is flipped where that reverses it.
+        if int(groups[chosen[0]]) == 0 and _flips(spec.activation, bias):
+            signs = np.array([-1.0])
     chosen_t = torch.as_tensor(chosen, device=device)
     W_sel, scale = _rescaled(
         rescale,
