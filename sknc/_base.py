@@ -177,11 +177,13 @@ _TRAINING_ATTRIBUTES = """    n_iter_ : int
 _CLASS_WEIGHT = """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, as in scikit-learn's linear models: a dict
-        ``{label: weight}`` (labels left out weigh 1), ``"balanced"``
-        (``n_samples / (n_classes * np.bincount(y))``, computed on the
-        ``y`` given to ``fit``; not available in ``partial_fit``), or None.
-        They multiply ``sample_weight`` row by row and act where it acts:
-        the loss and the campaign's statistics."""
+        ``{label: weight}`` (labels left out weigh 1; labels that are not
+        classes of ``y`` are ignored if every class has a weight),
+        ``"balanced"`` (``n_samples / (n_classes * np.bincount(y))``, the
+        counts weighted by ``sample_weight``, computed on the ``y`` given to
+        ``fit``; not available in ``partial_fit``), or None. They multiply
+        ``sample_weight`` row by row and act where it acts: the loss and the
+        campaign's statistics."""
 
 
 def with_training_parameters(cls):
@@ -844,18 +846,29 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
                     "sklearn.utils.class_weight.compute_class_weight and pass "
                     "them as a dict"
                 )
-            present = np.unique(codes)
+            # Classes counted by their summed sample_weight, as scikit-learn's
+            # linear models count them; a class whose rows all weigh 0 has
+            # nothing to balance (its rows keep weight 0).
+            counts = np.bincount(codes, weights=weights, minlength=len(classes))
+            present = np.flatnonzero(counts > 0)
+            rows = np.isin(codes, present)
             per_class = np.zeros(len(classes))
             per_class[present] = compute_class_weight(
-                "balanced", classes=present, y=codes
+                "balanced", classes=present, y=codes[rows], sample_weight=weights[rows]
             )
         else:
             known = set(classes.tolist())
             unknown = [c for c in self.class_weight if c not in known]
-            if unknown:
+            unweighted = [c for c in classes.tolist() if c not in self.class_weight]
+            if unknown and unweighted:
+                # scikit-learn's rule: labels that are not classes of y are
+                # ignored when every class has a weight (a cross-validation
+                # fold without a rare class), else taken for a mistake.
                 raise ValueError(
                     f"{name}: class_weight has labels {unknown} that are not "
-                    f"classes of y ({classes.tolist()})"
+                    f"classes of y ({classes.tolist()}) and leaves classes "
+                    f"{unweighted} out; give a weight to every class of y (other "
+                    "labels are then ignored) or correct the labels"
                 )
             per_class = np.array(
                 [float(self.class_weight.get(c, 1.0)) for c in classes.tolist()]
