@@ -84,7 +84,11 @@ _TRAINING_PARAMETERS = """\
         tabular data, see the tabular benchmark page).
     batch_size : int or "auto", default="auto"
         Rows per gradient step; ``"auto"`` is ``min(200, n_samples)`` as in
-        scikit-learn, ``n_samples`` being the rows the net trains on.
+        scikit-learn, ``n_samples`` being the rows the net trains on; a
+        larger number is clipped to them, with a warning. Each
+        ``partial_fit`` call reads it afresh, as scikit-learn does (with
+        ``weight_decay``; ``lr`` and ``momentum`` stay those of the first
+        call's optimizer, as there).
     optimizer : {"adam", "sgd"} or torch optimizer class, default="adam"
         ``"adam"`` is :class:`torch.optim.Adam` (with its fused kernel where
         torch has one), ``"sgd"`` :class:`torch.optim.SGD`; a class is
@@ -402,6 +406,12 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             targets = weighted_targets(targets, task["weights"])
         saved = _TrainingState(self.net_)
         try:
+            # Read afresh at every call, as scikit-learn's MLP reads
+            # batch_size and alpha: lr and momentum stay the optimizer's,
+            # as there.
+            self.net_.batch_size = self._batch_size(X.shape[0])
+            for group in self.net_.optimizer_.param_groups:
+                group["weight_decay"] = self.weight_decay
             self.net_.partial_fit(X, targets, epochs=1)
             if _epoch_cut(self.net_, saved.n_epochs):
                 # Interrupted (Ctrl-C) during the epoch, which skorch
@@ -414,6 +424,22 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             raise
         self.n_iter_ = len(self.net_.history) - saved.n_epochs
         return self
+
+    def _batch_size(self, n_rows):
+        """Rows per gradient step on ``n_rows`` training rows: ``"auto"``
+        is ``min(200, n_rows)``; a larger number is clipped to ``n_rows``
+        with a warning, as in scikit-learn's MLP."""
+        if self.batch_size == "auto":
+            return min(200, n_rows)
+        if self.batch_size > n_rows:
+            warnings.warn(
+                f"{type(self).__name__}: batch_size={self.batch_size} is larger "
+                f"than the {n_rows} training rows; it is clipped to {n_rows}",
+                UserWarning,
+                stacklevel=4,
+            )
+            return n_rows
+        return self.batch_size
 
     def _task(self, X, y, sample_weight, method, warm, classes=None):
         """The targets of a fit, as a dict: ``y`` (what the net trains on),
@@ -496,9 +522,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             self._check_split(len(y_val), w_train, w_val)
             valid = y_val if w_val is None else weighted_targets(y_val, w_val)
             train_split = predefined_split(Dataset(X_val, valid))
-        batch_size = (
-            min(200, X_train.shape[0]) if self.batch_size == "auto" else self.batch_size
-        )
+        batch_size = self._batch_size(X_train.shape[0])
         net = self._make_net(
             module, task["n_outputs"], net_seed, train_split, batch_size
         )
@@ -1085,11 +1109,11 @@ def _epoch_cut(net, epochs_before):
 
 class _TrainingState:
     """What one epoch of ``net.partial_fit`` changes, kept to be put back
-    if the epoch fails: the weights, the optimizer's state, the history's
-    length, the batch-order generator, and the counters and best values of
-    the stopping rule and of the loss and score recorders (so that the next
-    epoch is the one it would have been without the failed call). Other
-    callbacks of the user keep what they changed."""
+    if the epoch fails: the weights, the optimizer's state and settings, the
+    history's length, the batch size, the batch-order generator, and the
+    counters and best values of the stopping rule and of the loss and score
+    recorders (so that the next epoch is the one it would have been without
+    the failed call). Other callbacks of the user keep what they changed."""
 
     #: Callbacks whose fitted attributes (those ending in "_": counters,
     #: best scores, references replaced rather than changed) are put back.
@@ -1099,6 +1123,7 @@ class _TrainingState:
         self.module = copy.deepcopy(net.module_.state_dict())
         self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
         self.n_epochs = len(net.history)
+        self.batch_size = net.batch_size
         self.generator = net.iterator_train__generator.get_state()
         # Shallow: no copy of a scorer's data or of its scoring function.
         self.callbacks = {
@@ -1111,6 +1136,7 @@ class _TrainingState:
         net.module_.load_state_dict(self.module)
         net.optimizer_.load_state_dict(self.optimizer)
         del net.history[self.n_epochs :]
+        net.batch_size = self.batch_size
         net.iterator_train__generator.set_state(self.generator)
         callbacks = dict(net.callbacks_)
         for name, fitted in self.callbacks.items():

@@ -411,6 +411,39 @@ def test_batch_size_auto_counts_training_rows_only(digits):
     assert clf.history_[-1, "batches", :, "train_batch_size"] == [150]
 
 
+def test_partial_fit_reads_batch_size_and_weight_decay_at_every_call(digits):
+    """Check that each partial_fit call, as scikit-learn's MLP, takes
+    batch_size ("auto": min(200, this call's rows)) and the L2 penalty
+    (weight_decay, sklearn's alpha) as they are now, and that a failed call
+    puts both back."""
+    X, y = digits
+    classes = np.arange(10)
+    clf = _clf(batch_size="auto", max_epochs=1)
+    clf.partial_fit(X[:50], y[:50], classes=classes)
+    clf.partial_fit(X[:450], y[:450])
+    assert clf.history_[-1, "batches", :, "train_batch_size"] == [200, 200, 50]
+    clf.set_params(batch_size=300, weight_decay=0.1)
+    clf.partial_fit(X[:450], y[:450])
+    assert clf.history_[-1, "batches", :, "train_batch_size"] == [300, 150]
+    assert [g["weight_decay"] for g in clf.net_.optimizer_.param_groups] == [0.1]
+    clf.set_params(batch_size=100, weight_decay=0.5)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        clf.partial_fit(X[:450, :3], y[:450])  # fails before the settings
+    with pytest.raises(ValueError, match="non-finite"):
+        clf.partial_fit(X[:450] * 1e37, y[:450])  # diverges: all put back
+    assert clf.net_.batch_size == 300
+    assert [g["weight_decay"] for g in clf.net_.optimizer_.param_groups] == [0.1]
+
+
+def test_batch_size_larger_than_the_rows_is_clipped_with_a_warning(digits):
+    """Check that a batch_size above the training rows trains on one batch
+    of all of them and says so, as scikit-learn's MLP does."""
+    X, y = digits
+    with pytest.warns(UserWarning, match="batch_size=500 is larger than the 300"):
+        clf = _clf(batch_size=500, max_epochs=1).fit(X[:300], y[:300])
+    assert clf.history_[-1, "batches", :, "train_batch_size"] == [300]
+
+
 @pytest.mark.parametrize("n_iter_no_change", [2, 5])
 def test_stopping_rule_stops_where_mlpclassifier_stops(small_digits, n_iter_no_change):
     """Check that with a tol no epoch can meet, training stops after the same
