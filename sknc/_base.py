@@ -103,7 +103,8 @@ _TRAINING_PARAMETERS = """\
         ``weight_decay=5e-7``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (stratified by class
-        for a classifier), watch the validation score (accuracy; R^2 for a
+        for a classifier where every class has 2 rows, else a plain random
+        split, with a warning), watch the validation score (accuracy; R^2 for a
         regressor) instead of the training loss (see ``tol``) and keep the
         weights of the best epoch.
     validation_fraction : float, default=0.1
@@ -507,12 +508,13 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
         train_split = None
         if self.early_stopping:
-            self._check_split_sizes(X.shape[0], task["stratify"])
+            stratify = self._split_stratify(X.shape[0], task)
+            self._check_split_sizes(X.shape[0])
             arrays = [X, task["y"], task["init_y"]]
             parts = train_test_split(
                 *arrays + ([] if weights is None else [weights]),
                 test_size=self.validation_fraction,
-                stratify=task["stratify"],
+                stratify=stratify,
                 random_state=split_seed,
             )
             X_train, X_val, y_train, y_val, init_y = parts[:5]
@@ -553,26 +555,52 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             "cut": cut,
         }
 
-    def _check_split_sizes(self, n_rows, stratify):
-        """Refuse, before splitting, a validation_fraction that leaves
-        either side of the early-stopping split fewer rows than it needs:
-        one per class where the split is stratified (scikit-learn's
-        train_test_split counts ``ceil(fraction x rows)`` validation rows)."""
+    def _split_stratify(self, n_rows, task):
+        """The class codes the early-stopping split is stratified by (the
+        task's ``stratify``), or None.
+
+        Stratified where it can be: every class needs 2 rows and each side
+        one row per class (scikit-learn's train_test_split holds out
+        ``ceil(fraction x rows)``). Else, with a warning, a plain split,
+        which is what scikit-learn's MLP does for every multiclass ``y``.
+        """
+        stratify = task["stratify"]
+        if stratify is None:
+            return None
+        labels, counts = np.unique(stratify, return_counts=True)
         n_val = math.ceil(self.validation_fraction * n_rows)
-        n_train = n_rows - n_val
-        need = 1 if stratify is None else len(np.unique(stratify))
-        per = " (one per class)" if stratify is not None else ""
-        for rows, n, advice in (
-            ("holds out", n_val, "raise validation_fraction"),
-            ("leaves to train on", n_train, "lower validation_fraction"),
-        ):
-            if n < need:
-                raise ValueError(
-                    f"{type(self).__name__}: early_stopping with "
-                    f"validation_fraction={self.validation_fraction} {rows} "
-                    f"{n} of the {n_rows} rows; it needs at least {need}{per}: "
-                    f"{advice}, or fit on more rows"
-                )
+        if counts.min() >= 2 and min(n_val, n_rows - n_val) >= len(labels):
+            return stratify
+        smallest = np.asarray(task["fitted"]["classes_"])[labels[np.argmin(counts)]]
+        why = (
+            f"class {smallest.tolist()!r} has 1 row"
+            if counts.min() < 2
+            else f"validation_fraction={self.validation_fraction} holds out "
+            f"{n_val} and leaves {n_rows - n_val} of the {n_rows} rows, fewer "
+            f"than the {len(labels)} classes on a side"
+        )
+        warnings.warn(
+            f"{type(self).__name__}: the early-stopping split cannot be "
+            f"stratified ({why}); it is a plain random split, so the "
+            "validation rows may lack classes",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+
+    def _check_split_sizes(self, n_rows):
+        """Refuse, before splitting, a validation_fraction that leaves no
+        row to train on (scikit-learn's train_test_split counts
+        ``ceil(fraction x rows)`` validation rows; too few of those are
+        refused by :meth:`_check_split`)."""
+        n_val = math.ceil(self.validation_fraction * n_rows)
+        if n_rows - n_val < 1:
+            raise ValueError(
+                f"{type(self).__name__}: early_stopping with "
+                f"validation_fraction={self.validation_fraction} leaves to train "
+                f"on 0 of the {n_rows} rows: lower validation_fraction, or fit "
+                "on more rows"
+            )
 
     def _check_split(self, n_val, w_train, w_val):
         """Refuse an early-stopping split whose validation score, or whose

@@ -686,6 +686,36 @@ def _check_class_rows(classes, codes, weights):
         )
 
 
+def _scorable_rows(y, rows, weights):
+    """``rows`` (and their ``weights``) without those of classes that have
+    fewer than 2 rows (or rows of weight 2) there, with a warning naming
+    them; a ValueError saying what to do when fewer than 2 classes are
+    left."""
+    classes, codes = np.unique(y[rows], return_inverse=True)
+    full = _filled(codes, len(classes), weights)
+    n_full = int(full.sum())
+    if n_full < 2:
+        raise ValueError(
+            "NeuronCampaign scores classes against each other and needs 2 "
+            "classes of at least 2 rows each (or rows of weight 2); these rows "
+            f"have {n_full} such class{'' if n_full == 1 else 'es'} (of "
+            f"{len(classes)}): fit on rows of more classes, or pass "
+            "initializer='xavier' (the campaign's base distribution) or 'he'"
+        )
+    if full.all():
+        return rows, weights
+    small = [c.item() if isinstance(c, np.generic) else c for c in classes[~full]]
+    warnings.warn(
+        f"NeuronCampaign: classes {small} have fewer than 2 rows here (or rows "
+        "of weight 2 in all): the campaign scores without them, and their "
+        "output rows get no neuron picked for them",
+        UserWarning,
+        stacklevel=2,
+    )
+    keep = full[codes]
+    return rows[keep], None if weights is None else weights[keep]
+
+
 def stratified_subset(strata, size, rng, min_rows=0, weights=None):
     """Sorted indices of about ``size`` rows drawn with ``rng`` (a
     RandomState), stratified by ``strata`` (integer codes).
@@ -972,8 +1002,13 @@ class NeuronCampaign(BaseInitializer):
             raise ValueError(f"y must be 1-D; got shape {y.shape}")
         check_consistent_length(X, y)
         rows = _positive_rows(sample_weight, len(y))
-        classes, codes = encode_labels(y[rows], "NeuronCampaign")
         w = None if sample_weight is None else sample_weight[rows]
+        if self._output_labels is not None:
+            # An estimator's fit, on rows the user may not have chosen (a
+            # cross-validation fold, a partial_fit batch): classes too small
+            # to score are left out, as absent classes are.
+            rows, w = _scorable_rows(y, rows, w)
+        classes, codes = encode_labels(y[rows], "NeuronCampaign")
         # Before the subset is drawn: a class too small in the data itself
         # is not a matter of max_samples.
         _check_class_rows(classes, codes, w)

@@ -563,15 +563,40 @@ def test_partial_fit_refuses_early_stopping(small_digits, fitted):
 
 def test_campaign_sees_the_users_labels():
     """Check that the classifier's campaign scores the labels as given: its
-    classes_ are the labels, and a class it refuses is named by its label,
-    not an internal code."""
+    classes_ are the labels, and a class too small to score is named by its
+    label, not an internal code."""
     rng = np.random.RandomState(0)
     X = rng.rand(50, 3).astype(np.float32)
     y = np.array(["cat"] * 25 + ["dog"] * 24 + ["eel"])
     clf = _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X[:49], y[:49])
     assert clf.initializer_.classes_.tolist() == ["cat", "dog"]
-    with pytest.raises(ValueError, match="class 'eel' has 1 .give it more rows"):
-        _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X, y)
+    with pytest.warns(UserWarning, match=r"classes \['eel'\] have fewer than 2"):
+        clf = _clf(hidden_layer_sizes=(4,), max_epochs=1).fit(X, y)
+    assert clf.initializer_.classes_.tolist() == ["cat", "dog"]
+    assert clf.classes_.tolist() == ["cat", "dog", "eel"]
+
+
+def test_classes_too_small_to_score_are_left_out_of_the_campaign(small_digits):
+    """Check that the classifiers' campaign leaves out, with a warning, the
+    classes with fewer than 2 rows of a fit or a first partial_fit batch
+    (a cross-validation fold, a shuffled mini-batch), as scikit-learn's MLP
+    fits them (before: each such fit failed, and cross_val_score with it);
+    the other classes are scored on the other rows; and that rows of fewer
+    than 2 scorable classes are refused saying what to pass instead."""
+    from sklearn.model_selection import cross_val_score
+
+    X, y = small_digits
+    y = y.copy()
+    y[0] = 10  # a class of one row
+    with pytest.warns(UserWarning, match=r"classes \[10\] have fewer than 2"):
+        scores = cross_val_score(_clf(max_epochs=2), X, y, cv=2)
+    assert np.isfinite(scores).all()
+    with pytest.warns(UserWarning, match=r"classes \[10\]"):
+        campaign = _clf().fit(X, y).initializer_
+    assert campaign.classes_.tolist() == list(range(10))
+    assert [r["n_rows"] for r in campaign.report_] == [len(X) - 1] * 2
+    with pytest.raises(ValueError, match="initializer='xavier'"):
+        _clf().partial_fit(X[y == 3], y[y == 3], classes=np.arange(11))
 
 
 def test_partial_fit_refuses_other_classes_later(small_digits):
