@@ -680,9 +680,18 @@ def _check_class_rows(classes, codes, weights):
         worst = int(np.argmin(np.where(full, np.inf, counts)))
         bad = classes[worst]
         bad = bad.item() if isinstance(bad, np.generic) else bad
+        hint = ""
+        if np.asarray(classes).dtype.kind == "f":
+            # target="auto" reads whole-number floats (counts, ratings) as
+            # classes, as scikit-learn's type_of_target does.
+            hint = (
+                "; y was read as class labels, its values being whole numbers: "
+                "for a real-valued target pass NeuronCampaign(target='correlation')"
+            )
         raise ValueError(
             "each class needs at least 2 scoring rows (or one of weight 2); "
-            f"class {bad!r} has {counts[worst]} (give it more rows or leave it out)"
+            f"class {bad!r} has {counts[worst]} (give it more rows or leave it "
+            f"out){hint}"
         )
 
 

@@ -143,14 +143,19 @@ def check_real_targets(y, owner, *, spread=True):
         )
     if not spread:
         return Y
+    advice = (
+        "initializer='xavier' (the campaign's base distribution) or 'he' "
+        "initializes without y"
+    )
     if len(Y) < 2:
         raise ValueError(
-            f"{owner}: a regression needs at least 2 samples; got n_samples = {len(Y)}"
+            f"{owner}: a regression needs at least 2 samples to score neurons "
+            f"against y; got n_samples = {len(Y)} ({advice})"
         )
     if np.all(Y == Y[0]):
         raise ValueError(
-            f"{owner}: y is constant: there is nothing to fit (and no target "
-            "criterion); check the target column"
+            f"{owner}: y is constant: there is no correlation with it to score "
+            f"(check the target column; for a batch of equal targets, {advice})"
         )
     return Y
 

@@ -439,3 +439,15 @@ def test_partial_fit_outputs_message_fits_partial_fit(diabetes):
         ValueError, match=r"1 outputs; the fitted model has 2 \(fit starts afresh"
     ):
         reg.partial_fit(X, y)
+
+
+def test_targets_the_campaign_cannot_score_say_what_to_pass():
+    """Check that a first partial_fit batch the regression campaign cannot
+    score (one row; equal targets), which scikit-learn's MLPRegressor fits,
+    is refused naming the initializers that fit it, and that those do."""
+    X = np.random.RandomState(0).normal(size=(6, 3)).astype(np.float32)
+    for X_batch, y_batch in ((X[:1], [1.0]), (X, np.zeros(6))):
+        with pytest.raises(ValueError, match="initializer='xavier'"):
+            NCMLPRegressor(hidden_layer_sizes=(4,)).partial_fit(X_batch, y_batch)
+        reg = NCMLPRegressor(hidden_layer_sizes=(4,), initializer="xavier")
+        assert reg.partial_fit(X_batch, y_batch).n_iter_ == 1

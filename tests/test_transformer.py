@@ -295,3 +295,17 @@ def test_huge_real_targets_are_real_targets():
     np.testing.assert_array_equal(
         big.initializer_.report_[0]["chosen"], small.initializer_.report_[0]["chosen"]
     )
+
+
+def test_whole_number_targets_read_as_classes_say_how_to_read_them_as_real():
+    """Check that where target="auto" reads whole-number float targets as
+    classes (scikit-learn's diabetes: 214 "classes") and a class is too
+    small, the error says so and names target='correlation', which fits."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="read as class labels.*target='correlation'"):
+        NCInitTransformer(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    campaign = NeuronCampaign(target="correlation")
+    fitted = NCInitTransformer(hidden_layer_sizes=(8,), initializer=campaign).fit(X, y)
+    assert fitted.transform(X[:3]).shape == (3, 8)
