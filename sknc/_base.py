@@ -50,6 +50,7 @@ from sknc._skorch import (
 )
 from sknc._stopping import DivergenceCheck, StoppingRule
 from sknc._validation import (
+    FLOAT32_MAX,
     check_device,
     check_real_targets,
     check_sample_weight,
@@ -1071,6 +1072,16 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         # Targets may be constant, or one row, as in scikit-learn's MLP: the
         # campaign, which needs them to vary, checks that itself.
         Y = check_real_targets(y, name, spread=False)
+        largest = float(np.abs(Y).max()) if Y.size else 0.0
+        if largest >= math.sqrt(FLOAT32_MAX):
+            # Training runs in float32: the squared error of any output near
+            # 0 overflows, and training would fail with a message about X.
+            raise ValueError(
+                f"{name}: y has values up to {largest:.3g}, too large for "
+                "training in float32 (their squared errors overflow); scale y, "
+                "for instance with TransformedTargetRegressor(regressor=..., "
+                "transformer=StandardScaler())"
+            )
         if warm and Y.shape[1] != self.n_outputs_:
             fresh = (
                 "set warm_start=False to start afresh"

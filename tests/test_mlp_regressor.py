@@ -451,3 +451,19 @@ def test_targets_the_campaign_cannot_score_say_what_to_pass():
             NCMLPRegressor(hidden_layer_sizes=(4,)).partial_fit(X_batch, y_batch)
         reg = NCMLPRegressor(hidden_layer_sizes=(4,), initializer="xavier")
         assert reg.partial_fit(X_batch, y_batch).n_iter_ == 1
+
+
+@pytest.mark.parametrize("scale", [1e19, 1e30])
+def test_targets_too_large_for_float32_training_are_named(scale):
+    """Check that a y whose squared errors overflow float32 training is
+    refused naming y and how to scale it (before: the divergence message
+    about large values in the input data), and the previous fit kept;
+    1e18 still fits."""
+    X = np.random.RandomState(0).normal(size=(40, 3)).astype(np.float32)
+    y = X[:, 0].astype(np.float64)
+    reg = NCMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2).fit(X, y)
+    before = reg.predict(X)
+    with pytest.raises(ValueError, match="y has values up to .*TransformedTarget"):
+        reg.fit(X, y * scale)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    NCMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2, tol=None).fit(X, y * 1e18)
