@@ -51,7 +51,8 @@ class NCCNNClassifier(BaseNCClassifier):
         all of them (an int). Every conv + pool layer must leave images of
         at least 1x1, else ``fit`` raises a ValueError.
     hidden_layer_sizes : tuple of int, default=(120, 84)
-        Width of each dense hidden layer after the flattening.
+        Width of each dense hidden layer after the flattening; ``()``: the
+        output layer reads the flattened feature maps.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "elu", "gelu"}, default="relu"
         Activation after every conv and dense hidden layer.
@@ -277,7 +278,7 @@ class NCCNNClassifier(BaseNCClassifier):
             tuple(s[0] for s in shapes[1:]),
             int(self.kernel_size),
             paddings,
-            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            check_hidden_layer_sizes(self.hidden_layer_sizes, allow_empty=True),
             n_classes,
             self.activation,
             seed,

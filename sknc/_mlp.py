@@ -28,7 +28,7 @@ class _MLPArchitecture:
         return validate_data(self, X, y, **kwargs)
 
     def _build_module(self, input_shape, n_outputs, seed):
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
         return build_mlp(input_shape[0], sizes, n_outputs, self.activation, seed)
 
     def __sklearn_tags__(self):
@@ -51,7 +51,8 @@ class NCMLPClassifier(_MLPArchitecture, BaseNCClassifier):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
-        Width of each hidden layer.
+        Width of each hidden layer; ``()`` builds no hidden layer (a linear
+        model, as in scikit-learn).
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "elu", "gelu"}, default="relu"
         Activation of the hidden layers.
@@ -169,7 +170,8 @@ class NCMLPRegressor(_MLPArchitecture, BaseNCRegressor):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
-        Width of each hidden layer.
+        Width of each hidden layer; ``()`` builds no hidden layer (a linear
+        model, as in scikit-learn).
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", \
 "elu", "gelu"}, default="relu"
         Activation of the hidden layers.

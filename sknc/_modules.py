@@ -12,8 +12,12 @@ from sknc._activations import ACTIVATIONS
 from sknc._sparse import dense_rows
 
 
-def check_hidden_layer_sizes(hidden_layer_sizes):
-    """Return ``hidden_layer_sizes`` as a tuple of positive ints, or raise."""
+def check_hidden_layer_sizes(hidden_layer_sizes, allow_empty=False):
+    """Return ``hidden_layer_sizes`` as a tuple of positive ints, or raise.
+
+    ``allow_empty``: ``()`` is a network without hidden layers (a linear
+    model, as scikit-learn's MLP builds it).
+    """
     sizes = hidden_layer_sizes
     if isinstance(sizes, Integral) and not isinstance(sizes, bool):
         sizes = (sizes,)
@@ -24,12 +28,13 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
             "hidden_layer_sizes must be an int or a sequence of ints; "
             f"got {hidden_layer_sizes!r}"
         ) from None
-    if not sizes or not all(
+    if (not sizes and not allow_empty) or not all(
         isinstance(s, Integral | np.integer) and not isinstance(s, bool) and s > 0
         for s in sizes
     ):
+        what = "a sequence" if allow_empty else "a non-empty sequence"
         raise ValueError(
-            "hidden_layer_sizes must be a non-empty sequence of positive ints; "
+            f"hidden_layer_sizes must be {what} of positive ints; "
             f"got {hidden_layer_sizes!r}"
         )
     return tuple(int(s) for s in sizes)
@@ -274,7 +279,7 @@ class CNN(nn.Module):
             ]
         layers.append(nn.Flatten())
         width = int(np.prod(shapes[-1]))
-        for size in check_hidden_layer_sizes(hidden_layer_sizes):
+        for size in check_hidden_layer_sizes(hidden_layer_sizes, allow_empty=True):
             layers += [nn.Linear(width, size), act()]
             width = size
         layers.append(nn.Linear(width, n_outputs))

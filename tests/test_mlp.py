@@ -561,6 +561,36 @@ def test_partial_fit_refuses_early_stopping(small_digits, fitted):
         assert not hasattr(clf, "net_")
 
 
+def test_no_hidden_layer_is_a_linear_model():
+    """Check that hidden_layer_sizes=() builds no hidden layer, as in
+    scikit-learn's MLP (one weight matrix from the features to the
+    outputs), for the classifiers and the regressor, the campaign scoring
+    that one layer; the transformer, whose features are the hidden layers,
+    refuses it."""
+    from sknc import NCCNNClassifier, NCInitTransformer, NCMLPRegressor
+
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / 16).astype(np.float32)
+    y = y[:400]
+    clf = _clf(hidden_layer_sizes=(), max_epochs=40).fit(X, y)
+    assert [w.shape for w in clf.coefs_] == [(64, 10)]
+    assert [r["layer"] for r in clf.initializer_.report_] == ["layers.0"]
+    assert clf.score(X, y) > 0.8
+    reg = NCMLPRegressor(hidden_layer_sizes=[], max_epochs=2).fit(X, X[:, 10])
+    assert [w.shape for w in reg.coefs_] == [(64, 1)]
+    cnn = NCCNNClassifier(
+        hidden_layer_sizes=(),
+        input_shape=(1, 8, 8),
+        conv_channels=(4,),
+        conv_padding=1,
+        kernel_size=3,
+        max_epochs=1,
+    ).fit(X, y)
+    assert cnn.predict(X[:2]).shape == (2,)
+    with pytest.raises(ValueError, match="non-empty sequence of positive ints"):
+        NCInitTransformer(hidden_layer_sizes=()).fit(X, y)
+
+
 def test_campaign_sees_the_users_labels():
     """Check that the classifier's campaign scores the labels as given: its
     classes_ are the labels, and a class too small to score is named by its
