@@ -58,6 +58,7 @@ from sknc._validation import (
     encode_labels,
     float32_interval,
     input_attrs_kept_on_error,
+    user_stacklevel,
     writable,
 )
 from sknc.callbacks import InitializeWith
@@ -104,10 +105,10 @@ _TRAINING_PARAMETERS = """\
         ``weight_decay=5e-7``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (stratified by class
-        for a classifier where every class has 2 rows, else a plain random
-        split, with a warning), watch the validation score (accuracy; R^2 for a
-        regressor) instead of the training loss (see ``tol``) and keep the
-        weights of the best epoch.
+        for a classifier where every class has 2 rows and each side a row
+        per class, else a plain random split, with a warning), watch the
+        validation score (accuracy; R^2 for a regressor) instead of the
+        training loss (see ``tol``) and keep the weights of the best epoch.
     validation_fraction : float, default=0.1
         Share of the rows held out for early stopping; used only with
         ``early_stopping=True``.
@@ -182,12 +183,12 @@ _TRAINING_ATTRIBUTES = """    n_iter_ : int
 
 _CLASS_WEIGHT = """\
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, as in scikit-learn's linear models: a dict
-        ``{label: weight}`` (labels left out weigh 1; labels that are not
-        classes of ``y`` are ignored if every class has a weight),
-        ``"balanced"`` (``n_samples / (n_classes * np.bincount(y))``, the
-        counts weighted by ``sample_weight``, computed on the ``y`` given to
-        ``fit``; not available in ``partial_fit``), or None. They multiply
+        Weights of the classes, as in scikit-learn's ``LogisticRegression``:
+        a dict ``{label: weight}`` (labels left out weigh 1; labels that
+        are not classes of ``y`` are ignored if every class has a weight),
+        ``"balanced"`` (``total / (n_classes * class_total)``, totals of
+        ``sample_weight``, or of rows without it; computed on the ``y``
+        given to ``fit``; not available in ``partial_fit``), or None. They multiply
         ``sample_weight`` row by row and act where it acts: the loss and the
         campaign's statistics."""
 
@@ -438,7 +439,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 f"{type(self).__name__}: batch_size={self.batch_size} is larger "
                 f"than the {n_rows} training rows; it is clipped to {n_rows}",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
             return n_rows
         return self.batch_size
@@ -509,8 +510,8 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
         train_split = None
         if self.early_stopping:
-            stratify = self._split_stratify(X.shape[0], task)
             self._check_split_sizes(X.shape[0])
+            stratify = self._split_stratify(X.shape[0], task)
             arrays = [X, task["y"], task["init_y"]]
             parts = train_test_split(
                 *arrays + ([] if weights is None else [weights]),
@@ -522,7 +523,7 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             w_val = None
             if weights is not None:
                 w_train, w_val = parts[6:8]
-            self._check_split(len(y_val), w_train, w_val)
+            self._check_split(w_train, w_val)
             valid = y_val if w_val is None else weighted_targets(y_val, w_val)
             train_split = predefined_split(Dataset(X_val, valid))
         batch_size = self._batch_size(X_train.shape[0])
@@ -585,16 +586,25 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             f"stratified ({why}); it is a plain random split, so the "
             "validation rows may lack classes",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
         return None
 
     def _check_split_sizes(self, n_rows):
-        """Refuse, before splitting, a validation_fraction that leaves no
-        row to train on (scikit-learn's train_test_split counts
-        ``ceil(fraction x rows)`` validation rows; too few of those are
-        refused by :meth:`_check_split`)."""
+        """Refuse, before splitting (and before choosing how), a
+        validation_fraction that holds out fewer than 2 rows (scikit-learn's
+        rule; R^2 of one row is undefined) or leaves none to train on
+        (scikit-learn's train_test_split holds out ``ceil(fraction x
+        rows)``)."""
+        name = type(self).__name__
         n_val = math.ceil(self.validation_fraction * n_rows)
+        if n_val < 2:
+            raise ValueError(
+                f"{name}: the validation set is too small ({n_val} row held "
+                f"out by early_stopping with validation_fraction="
+                f"{self.validation_fraction}). Increase 'validation_fraction' "
+                "or the size of your dataset"
+            )
         if n_rows - n_val < 1:
             raise ValueError(
                 f"{type(self).__name__}: early_stopping with "
@@ -603,19 +613,10 @@ class BaseNCNet(InitializerParams, BaseEstimator):
                 "on more rows"
             )
 
-    def _check_split(self, n_val, w_train, w_val):
+    def _check_split(self, w_train, w_val):
         """Refuse an early-stopping split whose validation score, or whose
-        training, would mean nothing: fewer than 2 validation rows
-        (scikit-learn's rule; R^2 of one row is undefined), or weights that
-        are all 0 on one side."""
+        training, would mean nothing: weights that are all 0 on one side."""
         name = type(self).__name__
-        if n_val < 2:
-            raise ValueError(
-                f"{name}: the validation set is too small ({n_val} row held "
-                f"out by early_stopping with validation_fraction="
-                f"{self.validation_fraction}). Increase 'validation_fraction' "
-                "or the size of your dataset"
-            )
         weight = (
             "sample_weight (times class_weight)"
             if hasattr(self, "class_weight")
@@ -900,8 +901,8 @@ class BaseNCClassifier(ClassifierMixin, BaseNCNet):
                     "them as a dict"
                 )
             # Classes counted by their summed sample_weight, as scikit-learn's
-            # linear models count them; a class whose rows all weigh 0 has
-            # nothing to balance (its rows keep weight 0).
+            # LogisticRegression and LinearSVC count them; a class whose rows
+            # all weigh 0 has nothing to balance (its rows keep weight 0).
             counts = np.bincount(codes, weights=weights, minlength=len(classes))
             present = np.flatnonzero(counts > 0)
             rows = np.isin(codes, present)
@@ -1067,21 +1068,38 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         """
         return self._partial_fit(X, y, sample_weight)
 
+    def _check_target_scale(self, Y):
+        """Refuse targets whose squared errors overflow float32 training.
+
+        The loss sums a batch's squared errors (all outputs) in float32
+        before dividing; at the start the outputs are near 0, so a batch of
+        the rows with the largest targets overflows once their summed
+        squares pass float32's largest number, and training would fail
+        with the divergence message, which blames the input data.
+        """
+        if not Y.size:
+            return
+        n_rows = len(Y)
+        batch = min(200 if self.batch_size == "auto" else self.batch_size, n_rows)
+        with np.errstate(over="ignore"):
+            row_sq = np.square(Y).sum(axis=1)
+            worst = float(np.sort(row_sq)[-batch:].sum())
+        if worst >= FLOAT32_MAX:
+            raise ValueError(
+                f"{type(self).__name__}: y has values up to "
+                f"{float(np.abs(Y).max()):.3g}: a batch of {batch} rows can sum "
+                f"squared errors of {worst:.3g}, beyond float32 training "
+                f"({FLOAT32_MAX:.3g}); scale y, for instance with "
+                "TransformedTargetRegressor(regressor=..., "
+                "transformer=StandardScaler())"
+            )
+
     def _task(self, X, y, sample_weight, method, warm, classes=None):
         name = type(self).__name__
         # Targets may be constant, or one row, as in scikit-learn's MLP: the
         # campaign, which needs them to vary, checks that itself.
         Y = check_real_targets(y, name, spread=False)
-        largest = float(np.abs(Y).max()) if Y.size else 0.0
-        if largest >= math.sqrt(FLOAT32_MAX):
-            # Training runs in float32: the squared error of any output near
-            # 0 overflows, and training would fail with a message about X.
-            raise ValueError(
-                f"{name}: y has values up to {largest:.3g}, too large for "
-                "training in float32 (their squared errors overflow); scale y, "
-                "for instance with TransformedTargetRegressor(regressor=..., "
-                "transformer=StandardScaler())"
-            )
+        self._check_target_scale(Y)
         if warm and Y.shape[1] != self.n_outputs_:
             fresh = (
                 "set warm_start=False to start afresh"

@@ -49,6 +49,7 @@ from sknc._validation import (
     draw_seed,
     encode_labels,
     float32_interval,
+    user_stacklevel,
     writable,
 )
 
@@ -669,11 +670,12 @@ def _target_bins(score, n_bins, required=True, weights=None):
     )
 
 
-def _check_class_rows(classes, codes, weights):
+def _check_class_rows(classes, codes, weights, auto=False):
     """Refuse a class with fewer than 2 rows (a row of weight ``w`` counting
     as ``w`` rows, as if repeated): its spread is not defined. The scoring
     subset keeps 2 rows of every class that passes
-    (:func:`stratified_subset`)."""
+    (:func:`stratified_subset`). ``auto``: the classes were read from ``y``
+    by ``target="auto"`` (the error then says so for float labels)."""
     full = _filled(codes, len(classes), weights)
     if not full.all():
         counts = np.bincount(codes, minlength=len(classes))
@@ -681,7 +683,7 @@ def _check_class_rows(classes, codes, weights):
         bad = classes[worst]
         bad = bad.item() if isinstance(bad, np.generic) else bad
         hint = ""
-        if np.asarray(classes).dtype.kind == "f":
+        if auto and np.asarray(classes).dtype.kind == "f":
             # target="auto" reads whole-number floats (counts, ratings) as
             # classes, as scikit-learn's type_of_target does.
             hint = (
@@ -709,7 +711,7 @@ def _scorable_rows(y, rows, weights):
             "classes of at least 2 rows each (or rows of weight 2); these rows "
             f"have {n_full} such class{'' if n_full == 1 else 'es'} (of "
             f"{len(classes)}): fit on rows of more classes, or pass "
-            "initializer='xavier' (the campaign's base distribution) or 'he'"
+            "initializer='xavier' or 'he', which need no data"
         )
     if full.all():
         return rows, weights
@@ -719,7 +721,7 @@ def _scorable_rows(y, rows, weights):
         "of weight 2 in all): the campaign scores without them, and their "
         "output rows get no neuron picked for them",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),
     )
     keep = full[codes]
     return rows[keep], None if weights is None else weights[keep]
@@ -1020,7 +1022,7 @@ class NeuronCampaign(BaseInitializer):
         classes, codes = encode_labels(y[rows], "NeuronCampaign")
         # Before the subset is drawn: a class too small in the data itself
         # is not a matter of max_samples.
-        _check_class_rows(classes, codes, w)
+        _check_class_rows(classes, codes, w, auto=self.target == "auto")
         if self.max_samples is not None and self.max_samples < len(codes):
             if self.max_samples < 2 * len(classes):
                 raise ValueError(

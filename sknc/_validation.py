@@ -1,6 +1,8 @@
 """Input checks shared by the initializers and the estimators."""
 
 import contextlib
+import os
+import sys
 from numbers import Real
 
 import numpy as np
@@ -143,10 +145,7 @@ def check_real_targets(y, owner, *, spread=True):
         )
     if not spread:
         return Y
-    advice = (
-        "initializer='xavier' (the campaign's base distribution) or 'he' "
-        "initializes without y"
-    )
+    advice = "initializer='xavier' or 'he' initializes without y"
     if len(Y) < 2:
         raise ValueError(
             f"{owner}: a regression needs at least 2 samples to score neurons "
@@ -212,6 +211,20 @@ def input_attrs_kept_on_error(estimator):
 def draw_seed(random_state):
     """Draw a 31-bit seed from ``random_state`` (int, RandomState or None)."""
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes a warning raised by the caller of this
+    function point at the first frame outside sknc (the user's ``fit``
+    call, or scikit-learn's, for a meta-estimator), however deep in sknc
+    the warning is raised."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        package + os.sep
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def own_generators(iterator):

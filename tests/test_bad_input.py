@@ -485,14 +485,22 @@ def test_outputs_that_overflow_at_predict_time_are_refused(kind):
         assert np.isfinite(call(X_GOOD[:4])).all()
 
 
-def test_validation_fraction_leaving_nothing_to_train_on_is_named():
-    """Check that a validation_fraction leaving no row to train on is
-    refused naming it and what to do."""
-    clf = _mlp(early_stopping=True, validation_fraction=0.99)
-    with pytest.raises(
-        ValueError, match="validation_fraction=0.99 leaves to train on 0 of the 60 rows"
-    ):
-        clf.fit(X_GOOD, Y_GOOD)
+@pytest.mark.parametrize(
+    "fraction, match",
+    [
+        (0.99, "validation_fraction=0.99 leaves to train on 0 of the 60 rows"),
+        (0.01, "validation set is too small .1 row held out"),
+    ],
+)
+def test_validation_fraction_that_cannot_split_is_named(fraction, match):
+    """Check that a validation_fraction holding out fewer than 2 rows, or
+    leaving none to train on, is refused naming it and what to do, before
+    any warning about how the split would have been drawn."""
+    clf = _mlp(early_stopping=True, validation_fraction=fraction)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=match):
+            clf.fit(X_GOOD, Y_GOOD)
 
 
 @pytest.mark.parametrize(

@@ -439,9 +439,13 @@ def test_batch_size_larger_than_the_rows_is_clipped_with_a_warning(digits):
     """Check that a batch_size above the training rows trains on one batch
     of all of them and says so, as scikit-learn's MLP does."""
     X, y = digits
-    with pytest.warns(UserWarning, match="batch_size=500 is larger than the 300"):
+    with pytest.warns(UserWarning, match="batch_size=500 is larger than the 300") as w:
         clf = _clf(batch_size=500, max_epochs=1).fit(X[:300], y[:300])
     assert clf.history_[-1, "batches", :, "train_batch_size"] == [300]
+    with pytest.warns(UserWarning, match="batch_size=500") as first_batch:
+        _clf(batch_size=500).partial_fit(X[:300], y[:300], classes=np.arange(10))
+    # Both point at the caller's line, however deep sknc warns.
+    assert w[0].filename == first_batch[0].filename == __file__
 
 
 @pytest.mark.parametrize("n_iter_no_change", [2, 5])
@@ -621,8 +625,9 @@ def test_classes_too_small_to_score_are_left_out_of_the_campaign(small_digits):
     with pytest.warns(UserWarning, match=r"classes \[10\] have fewer than 2"):
         scores = cross_val_score(_clf(max_epochs=2), X, y, cv=2)
     assert np.isfinite(scores).all()
-    with pytest.warns(UserWarning, match=r"classes \[10\]"):
+    with pytest.warns(UserWarning, match=r"classes \[10\]") as record:
         campaign = _clf().fit(X, y).initializer_
+    assert record[0].filename == __file__
     assert campaign.classes_.tolist() == list(range(10))
     assert [r["n_rows"] for r in campaign.report_] == [len(X) - 1] * 2
     with pytest.raises(ValueError, match="initializer='xavier'"):

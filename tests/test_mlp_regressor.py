@@ -453,14 +453,15 @@ def test_targets_the_campaign_cannot_score_say_what_to_pass():
         assert reg.partial_fit(X_batch, y_batch).n_iter_ == 1
 
 
-@pytest.mark.parametrize("scale", [1e19, 1e30])
+@pytest.mark.parametrize("scale", [5e18, 1e19, 1e30])
 def test_targets_too_large_for_float32_training_are_named(scale):
-    """Check that a y whose squared errors overflow float32 training is
-    refused naming y and how to scale it (before: the divergence message
-    about large values in the input data), and the previous fit kept;
-    1e18 still fits."""
-    X = np.random.RandomState(0).normal(size=(40, 3)).astype(np.float32)
-    y = X[:, 0].astype(np.float64)
+    """Check that a y whose batch of squared errors overflows float32
+    training (the loss sums a batch's squares before dividing: with 200
+    rows, from targets of about 1.3e18) is refused naming y and how to
+    scale it (before: the divergence message about large values in the
+    input data), and the previous fit kept; smaller targets still fit."""
+    X = np.random.RandomState(0).normal(size=(400, 3)).astype(np.float32)
+    y = np.sign(X[:, 0]).astype(np.float64)  # |y| = 1 on every row
     reg = NCMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2).fit(X, y)
     before = reg.predict(X)
     with pytest.raises(ValueError, match="y has values up to .*TransformedTarget"):

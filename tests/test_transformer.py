@@ -306,6 +306,9 @@ def test_whole_number_targets_read_as_classes_say_how_to_read_them_as_real():
     X, y = load_diabetes(return_X_y=True)
     with pytest.raises(ValueError, match="read as class labels.*target='correlation'"):
         NCInitTransformer(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    asked = NeuronCampaign(target="classes")  # classes asked for: no hint
+    with pytest.raises(ValueError, match=r"leave it out\)$"):
+        NCInitTransformer(hidden_layer_sizes=(8,), initializer=asked).fit(X, y)
     campaign = NeuronCampaign(target="correlation")
     fitted = NCInitTransformer(hidden_layer_sizes=(8,), initializer=campaign).fit(X, y)
     assert fitted.transform(X[:3]).shape == (3, 8)
