@@ -188,9 +188,9 @@ _CLASS_WEIGHT = """\
         are not classes of ``y`` are ignored if every class has a weight),
         ``"balanced"`` (``total / (n_classes * class_total)``, totals of
         ``sample_weight``, or of rows without it; computed on the ``y``
-        given to ``fit``; not available in ``partial_fit``), or None. They multiply
-        ``sample_weight`` row by row and act where it acts: the loss and the
-        campaign's statistics."""
+        given to ``fit``; not available in ``partial_fit``), or None. They
+        multiply ``sample_weight`` row by row and act where it acts: the loss
+        and the campaign's statistics."""
 
 
 def with_training_parameters(cls):
@@ -428,13 +428,15 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         self.n_iter_ = len(self.net_.history) - saved.n_epochs
         return self
 
-    def _batch_size(self, n_rows):
+    def _batch_size(self, n_rows, warn=True):
         """Rows per gradient step on ``n_rows`` training rows: ``"auto"``
         is ``min(200, n_rows)``; a larger number is clipped to ``n_rows``
-        with a warning, as in scikit-learn's MLP."""
+        (with a warning if ``warn``), as in scikit-learn's MLP."""
         if self.batch_size == "auto":
             return min(200, n_rows)
         if self.batch_size > n_rows:
+            if not warn:
+                return n_rows
             warnings.warn(
                 f"{type(self).__name__}: batch_size={self.batch_size} is larger "
                 f"than the {n_rows} training rows; it is clipped to {n_rows}",
@@ -510,8 +512,8 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         X_train, y_train, init_y, w_train = X, task["y"], task["init_y"], weights
         train_split = None
         if self.early_stopping:
-            self._check_split_sizes(X.shape[0])
-            stratify = self._split_stratify(X.shape[0], task)
+            n_val = self._check_split_sizes(X.shape[0])
+            stratify = self._split_stratify(X.shape[0], n_val, task)
             arrays = [X, task["y"], task["init_y"]]
             parts = train_test_split(
                 *arrays + ([] if weights is None else [weights]),
@@ -557,9 +559,10 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             "cut": cut,
         }
 
-    def _split_stratify(self, n_rows, task):
-        """The class codes the early-stopping split is stratified by (the
-        task's ``stratify``), or None.
+    def _split_stratify(self, n_rows, n_val, task):
+        """The class codes the early-stopping split of ``n_rows`` rows, of
+        which ``n_val`` are held out, is stratified by (the task's
+        ``stratify``), or None.
 
         Stratified where it can be: every class needs 2 rows and each side
         one row per class (scikit-learn's train_test_split holds out
@@ -570,7 +573,6 @@ class BaseNCNet(InitializerParams, BaseEstimator):
         if stratify is None:
             return None
         labels, counts = np.unique(stratify, return_counts=True)
-        n_val = math.ceil(self.validation_fraction * n_rows)
         if counts.min() >= 2 and min(n_val, n_rows - n_val) >= len(labels):
             return stratify
         smallest = np.asarray(task["fitted"]["classes_"])[labels[np.argmin(counts)]]
@@ -593,9 +595,9 @@ class BaseNCNet(InitializerParams, BaseEstimator):
     def _check_split_sizes(self, n_rows):
         """Refuse, before splitting (and before choosing how), a
         validation_fraction that holds out fewer than 2 rows (scikit-learn's
-        rule; R^2 of one row is undefined) or leaves none to train on
-        (scikit-learn's train_test_split holds out ``ceil(fraction x
-        rows)``)."""
+        rule; R^2 of one row is undefined) or leaves none to train on, and
+        return the rows held out (scikit-learn's train_test_split holds out
+        ``ceil(fraction x rows)``)."""
         name = type(self).__name__
         n_val = math.ceil(self.validation_fraction * n_rows)
         if n_val < 2:
@@ -607,11 +609,12 @@ class BaseNCNet(InitializerParams, BaseEstimator):
             )
         if n_rows - n_val < 1:
             raise ValueError(
-                f"{type(self).__name__}: early_stopping with "
+                f"{name}: early_stopping with "
                 f"validation_fraction={self.validation_fraction} leaves to train "
                 f"on 0 of the {n_rows} rows: lower validation_fraction, or fit "
                 "on more rows"
             )
+        return n_val
 
     def _check_split(self, w_train, w_val):
         """Refuse an early-stopping split whose validation score, or whose
@@ -1079,8 +1082,7 @@ class BaseNCRegressor(RegressorMixin, BaseNCNet):
         """
         if not Y.size:
             return
-        n_rows = len(Y)
-        batch = min(200 if self.batch_size == "auto" else self.batch_size, n_rows)
+        batch = self._batch_size(len(Y), warn=False)
         with np.errstate(over="ignore"):
             row_sq = np.square(Y).sum(axis=1)
             worst = float(np.sort(row_sq)[-batch:].sum())

@@ -715,7 +715,7 @@ def _scorable_rows(y, rows, weights):
         )
     if full.all():
         return rows, weights
-    small = [c.item() if isinstance(c, np.generic) else c for c in classes[~full]]
+    small = classes[~full].tolist()
     warnings.warn(
         f"NeuronCampaign: classes {small} have fewer than 2 rows here (or rows "
         "of weight 2 in all): the campaign scores without them, and their "
